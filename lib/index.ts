@@ -1,0 +1,19 @@
+// The package entry point: the factory, the git host adapter, the pure planner
+// and the public types.
+export { actionsPlugin } from './plugin.js';
+export type { ActionsPlugin } from './plugin.js';
+export type { ActionsPluginOptions } from './options.js';
+export { gitHost } from './githost.js';
+export type { GitHostOptions } from './githost.js';
+export type { Repository, HostAdapter, CommitStatus, Permission, Clock, Logger, Run, Job, StatusWord, TaskTokenInfo } from './types.js';
+export {
+  ActionsError,
+  NotFound,
+  InvalidArgument,
+  Unauthenticated,
+  PermissionDenied,
+  Conflict,
+  FailedPrecondition,
+  Unavailable,
+  AlreadyExists,
+} from './errors.js';

