@@ -1,0 +1,73 @@
+// Gateway for action_run_job (claiming lives in the task assignment gateway).
+import type { Dialect } from '../lib/db.js';
+import { bool, forUpdate, jsonArray, type Executor, type Gateway } from './base.js';
+
+export interface JobRow {
+  id: number;
+  run_id: number;
+  repo_id: number;
+  owner_id: number;
+  commit_sha: string;
+  is_fork_pull_request: boolean;
+  name: string;
+  job_id: string;
+  attempt: number;
+  workflow_payload: string;
+  needs: string[];
+  runs_on: string[];
+  task_id: number;
+  status: number;
+  concurrency_group: string;
+  concurrency_cancel: boolean;
+  started: number;
+  stopped: number;
+  created: number;
+  updated: number;
+}
+
+export type NewJob = Omit<JobRow, 'id'>;
+
+export function toJob(r: Record<string, unknown> | undefined): JobRow | undefined {
+  if (!r) return undefined;
+  return {
+    ...(r as unknown as JobRow),
+    is_fork_pull_request: bool(r.is_fork_pull_request),
+    concurrency_cancel: bool(r.concurrency_cancel),
+    needs: jsonArray(r.needs),
+    runs_on: jsonArray(r.runs_on),
+  };
+}
+
+function toColumns(job: Partial<JobRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...job };
+  if (job.needs) out.needs = JSON.stringify(job.needs);
+  if (job.runs_on) out.runs_on = JSON.stringify(job.runs_on);
+  return out;
+}
+
+export class JobGateway implements Gateway {
+  constructor(readonly k: Executor, readonly dialect: Dialect) {}
+
+  async get(id: number, opts: { lock?: boolean } = {}): Promise<JobRow | undefined> {
+    const q = this.k('action_run_job').where({ id }).first();
+    if (opts.lock) forUpdate(q, this.dialect);
+    return toJob(await q);
+  }
+
+  async ofRun(runId: number, opts: { lock?: boolean } = {}): Promise<JobRow[]> {
+    const q = this.k('action_run_job').where({ run_id: runId }).orderBy('id');
+    if (opts.lock) forUpdate(q, this.dialect);
+    return (await q).map((r: Record<string, unknown>) => toJob(r)!);
+  }
+
+  async insertMany(jobs: NewJob[]): Promise<JobRow[]> {
+    if (jobs.length === 0) return [];
+    const rows = await this.k('action_run_job').insert(jobs.map(toColumns)).returning('*');
+    return (rows as Record<string, unknown>[]).map((r) => toJob(r)!);
+  }
+
+  /** a conditional update: `where` guards against a concurrent change; returns the rows changed */
+  async update(id: number, fields: Partial<JobRow>, where: Partial<Pick<JobRow, 'status' | 'task_id' | 'attempt'>> = {}): Promise<number> {
+    return this.k('action_run_job').where({ id, ...where }).update(toColumns(fields));
+  }
+}

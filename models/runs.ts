@@ -1,0 +1,89 @@
+// Gateway for action_run and the per-repository run counter.
+import type { Dialect } from '../lib/db.js';
+import { bool, forUpdate, type Executor, type Gateway } from './base.js';
+
+export interface RunRow {
+  id: number;
+  repo_id: number;
+  owner_id: number;
+  run_number: number;
+  title: string;
+  workflow_id: string;
+  workflow_directory: string;
+  trigger_user_id: number;
+  trigger_user: string;
+  schedule_id: number;
+  ref: string;
+  commit_sha: string;
+  event: string;
+  trigger_event: string;
+  event_payload: string;
+  status: number;
+  version: number;
+  started: number;
+  stopped: number;
+  previous_duration: number;
+  need_approval: boolean;
+  approved_by: number;
+  is_fork_pull_request: boolean;
+  pull_request_poster_id: number;
+  pull_request_number: number;
+  concurrency_group: string;
+  concurrency_type: number;
+  pre_execution_error_code: number;
+  pre_execution_error_details: string;
+  delivery_key: string | null;
+  done_notified: boolean;
+  created: number;
+  updated: number;
+}
+
+export type NewRun = Omit<RunRow, 'id' | 'run_number' | 'version' | 'done_notified'> & { run_number?: number };
+
+export const ConcurrencyType = { unlimited: 0, queueBehind: 1, cancelInProgress: 2 } as const;
+
+function toRun(r: Record<string, unknown> | undefined): RunRow | undefined {
+  if (!r) return undefined;
+  return {
+    ...(r as unknown as RunRow),
+    need_approval: bool(r.need_approval),
+    is_fork_pull_request: bool(r.is_fork_pull_request),
+    done_notified: bool(r.done_notified),
+  };
+}
+
+export class RunGateway implements Gateway {
+  constructor(readonly k: Executor, readonly dialect: Dialect) {}
+
+  async get(id: number, opts: { lock?: boolean } = {}): Promise<RunRow | undefined> {
+    const q = this.k('action_run').where({ id }).first();
+    if (opts.lock) forUpdate(q, this.dialect);
+    return toRun(await q);
+  }
+
+  /** next per-repository run number, allocated inside the caller's transaction */
+  async nextRunNumber(repoId: number): Promise<number> {
+    const updated = await this.k('action_run_index').where({ repo_id: repoId }).increment('max_index', 1).returning('max_index');
+    if (updated.length > 0) return Number((updated[0] as { max_index: number }).max_index);
+    const inserted = await this.k('action_run_index')
+      .insert({ repo_id: repoId, max_index: 1 })
+      .onConflict('repo_id')
+      .merge({ max_index: this.k.raw('action_run_index.max_index + 1') })
+      .returning('max_index');
+    return Number((inserted[0] as { max_index: number }).max_index);
+  }
+
+  async insert(run: NewRun): Promise<RunRow> {
+    const [row] = await this.k('action_run').insert({ ...run, version: 0, done_notified: false }).returning('*');
+    return toRun(row as Record<string, unknown>)!;
+  }
+
+  async update(id: number, fields: Partial<RunRow>): Promise<number> {
+    return this.k('action_run').where({ id }).update(fields);
+  }
+
+  async list(where: Partial<RunRow>, opts: { limit?: number; offset?: number } = {}): Promise<RunRow[]> {
+    const rows = await this.k('action_run').where(where).orderBy('id', 'desc').limit(opts.limit ?? 50).offset(opts.offset ?? 0);
+    return rows.map((r: Record<string, unknown>) => toRun(r)!);
+  }
+}
