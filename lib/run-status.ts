@@ -1,0 +1,31 @@
+// Recomputes a run's status from its jobs inside the caller's transaction, so
+// a job's change and its run's status commit together.
+import type { Deps } from './deps.js';
+import { nowMs } from './deps.js';
+import type { Executor } from '../models/base.js';
+import { RunGateway, type RunRow } from '../models/runs.js';
+import { JobGateway } from '../models/jobs.js';
+import { aggregateStatus, isDone, Status, statusName } from './status.js';
+import type { Outbox } from './outbox.js';
+
+export async function recomputeRunStatus(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<RunRow | undefined> {
+  const runs = new RunGateway(k, deps.dialect);
+  const run = await runs.get(runId, { lock: true });
+  if (!run) return undefined;
+  const jobs = await new JobGateway(k, deps.dialect).ofRun(runId);
+  // a run with no jobs keeps its status (Forgejo leaves it waiting)
+  if (jobs.length === 0) return run;
+  const status = aggregateStatus(jobs.map((j) => j.status));
+  const now = nowMs(deps);
+  const fields: Partial<RunRow> = {};
+  if (status !== run.status) fields.status = status;
+  if (run.started === 0 && status === Status.running) fields.started = now;
+  if (run.stopped === 0 && isDone(status)) fields.stopped = now;
+  if (Object.keys(fields).length === 0) return run;
+  fields.updated = now;
+  fields.version = run.version + 1;
+  await runs.update(run.id, fields);
+  const next = { ...run, ...fields };
+  if (fields.status !== undefined) outbox.add({ type: 'run', payload: { id: run.id, repo_id: run.repo_id, status: statusName(status) } });
+  return next;
+}
