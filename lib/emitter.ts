@@ -1,12 +1,144 @@
 // The job emitter: called inside every transaction that changes a job's
-// status, whatever caused it (runner result, cancel, timeout, approval, rerun).
-// It settles the run (run status now; needs, `if`, dynamic matrices and
-// reusable-workflow callers as the run lifecycle grows) before the commit.
+// status, whatever caused it (runner result, cancel, timeout, approval, rerun,
+// run creation). It settles the run before the commit: blocked jobs whose
+// needs are done become waiting or skipped, incomplete jobs are re-planned with
+// their needs' outputs, reusable-workflow callers take their inner jobs'
+// result, and the run status is recomputed. Nothing is left for a queue or a
+// timer, so a crash between two steps cannot strand a run.
+//
+// LOCK ORDER (PostgreSQL): a transaction that changes jobs of a run takes the
+// run's row lock FIRST (lockRun), then touches job rows. The claim path is the
+// one exception: it holds a job row (FOR UPDATE SKIP LOCKED) and must then take
+// the run with tryLockRun (SKIP LOCKED), treating a busy run as a lost race, so
+// no two transactions ever wait on each other in opposite orders.
 import type { Deps } from './deps.js';
+import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
+import { JobGateway, type JobRow } from '../models/jobs.js';
+import { bumpTasksVersion } from '../models/tasks-version.js';
 import type { Outbox } from './outbox.js';
 import { recomputeRunStatus } from './run-status.js';
+import { isDone, Status, statusName } from './status.js';
+import { readJobFacts } from './job-facts.js';
+import { collectNeeds } from './needs.js';
+import { replanIncompleteJob, evaluateCallerOutputs } from './replan.js';
+import { generateToken, hashToken } from './tokens.js';
 
+/** Takes the run's row lock (waits for it). Call before changing any job of the run. */
+export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<boolean> {
+  const q = k('action_run').where({ id: runId }).first('id');
+  if (deps.dialect === 'pg') q.forUpdate();
+  return (await q) !== undefined;
+}
+
+/** Takes the run's row lock only if nobody holds it (for the claim path, which already holds a job row). */
+export async function tryLockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<boolean> {
+  const q = k('action_run').where({ id: runId }).first('id');
+  if (deps.dialect === 'pg') q.forUpdate().skipLocked();
+  return (await q) !== undefined;
+}
+
+const failedish = new Set<number>([Status.failure, Status.cancelled, Status.skipped]);
+
+/**
+ * Forgejo's status resolver: new statuses for blocked jobs whose needs are all
+ * done, iterated to a fixpoint so chains settle in one call. Needs naming no
+ * existing job are ignored; cycles stay blocked.
+ */
+export function resolveBlockedJobs(jobs: JobRow[]): Map<number, number> {
+  const status = new Map(jobs.map((j) => [j.id, j.status] as const));
+  const byKey = new Map<string, JobRow[]>();
+  for (const j of jobs) byKey.set(j.job_id, [...(byKey.get(j.job_id) ?? []), j]);
+  const facts = new Map(jobs.map((j) => [j.id, readJobFacts(j.workflow_payload)] as const));
+  const changes = new Map<number, number>();
+  for (let pass = 0; pass < Math.max(jobs.length, 1); pass++) {
+    let changed = false;
+    const snapshot = new Map(status);
+    for (const job of jobs) {
+      if (snapshot.get(job.id) !== Status.blocked) continue;
+      const needed = job.needs.flatMap((n) => byKey.get(n) ?? []);
+      if (!needed.every((n) => isDone(snapshot.get(n.id)!))) continue;
+      const allSucceed = !needed.some((n) => failedish.has(snapshot.get(n.id)!));
+      const f = facts.get(job.id)!;
+      let next: number;
+      if (f.workflowCallId) {
+        if (allSucceed) next = f.incompleteMatrix || f.incompleteWith ? Status.waiting : Status.success;
+        else next = Status.failure;
+      } else if (allSucceed || f.if.trim() !== '') next = Status.waiting;
+      else next = Status.skipped;
+      status.set(job.id, next);
+      changes.set(job.id, next);
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return changes;
+}
+
+const MAX_EXPANSION_DEPTH = 5;
+
+/**
+ * Settles run `runId` after a job change. The caller holds the run lock (or
+ * this takes it) and commits; events and commit statuses go to the outbox.
+ */
 export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<void> {
+  await lockRun(k, deps, runId);
+  const gateway = new JobGateway(k, deps.dialect);
+  for (let depth = 0; depth <= MAX_EXPANSION_DEPTH; depth++) {
+    const jobs = await gateway.ofRun(runId);
+    const updates = resolveBlockedJobs(jobs);
+    if (updates.size === 0) break;
+    let expanded = false;
+    let runFailed = false;
+    const now = nowMs(deps);
+    for (const job of jobs) {
+      const next = updates.get(job.id);
+      if (next === undefined) continue;
+      const facts = readJobFacts(job.workflow_payload);
+      const fields: Partial<JobRow> = { status: next, updated: now };
+      if (next === Status.waiting && (facts.incompleteMatrix || facts.incompleteRunsOn || facts.incompleteWith)) {
+        const outcome = await replanIncompleteJob(k, deps, outbox, job, jobs);
+        if (outcome === 'run-failed') {
+          runFailed = true;
+          break;
+        }
+        expanded = true;
+        continue;
+      }
+      if (facts.workflowCallId && (next === Status.success || next === Status.failure)) {
+        const needs = await collectNeeds(k, jobs, job.needs);
+        const outputs = await evaluateCallerOutputs(k, deps, job, facts, needs);
+        const attempt = job.attempt + 1;
+        const token = generateToken();
+        const [task] = await k('action_task')
+          .insert({
+            job_id: job.id,
+            attempt,
+            runner_id: 0,
+            status: next,
+            started: now,
+            stopped: now,
+            repo_id: job.repo_id,
+            owner_id: job.owner_id,
+            commit_sha: job.commit_sha,
+            is_fork_pull_request: job.is_fork_pull_request,
+            token_hash: hashToken(token),
+            created: now,
+            updated: now,
+          })
+          .returning('id');
+        const taskId = Number((task as { id: number }).id ?? task);
+        const rows = Object.entries(outputs).map(([output_key, output_value]) => ({ task_id: taskId, output_key, output_value }));
+        if (rows.length) await k('action_task_output').insert(rows);
+        fields.task_id = taskId;
+        fields.attempt = attempt;
+      }
+      const n = await gateway.update(job.id, fields, { status: Status.blocked });
+      if (n !== 1) throw new Error(`job ${job.id} changed while the emitter settled it`);
+      if (next === Status.waiting) await bumpTasksVersion(k, deps.dialect, job.owner_id, job.repo_id, now);
+      outbox.add({ type: 'job', payload: { id: job.id, run_id: runId, status: statusName(next) } });
+    }
+    if (runFailed || !expanded) break;
+  }
   await recomputeRunStatus(k, deps, outbox, runId);
 }

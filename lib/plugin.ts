@@ -12,12 +12,19 @@ import { gitHost } from './githost.js';
 import type { Config, Deps } from './deps.js';
 import type { Clock } from './types.js';
 import { mountRoutes } from '../routes/index.js';
+import { initKeys } from './keys.js';
+import { createHooks, type Hooks } from './hooks.js';
+import { createService, type Service } from './service.js';
 
 export interface ActionsPlugin extends Router {
   /** resolves when migrations ran and maintenance jobs are scheduled; rejects with the cause otherwise */
   ready: Promise<void>;
   /** `run`, `job` and `task` status changes, emitted after their transaction commits */
   events: EventEmitter;
+  /** one async method per forge event; each resolves to the runs it created */
+  hooks: Hooks;
+  /** the programmatic API the REST routes are built on */
+  service: Service;
   /** stops jobs and closes the database if the plugin opened it */
   close(): Promise<void>;
 }
@@ -75,7 +82,7 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
     events,
   };
 
-  const ready: Promise<void> = deps ? migrate(deps.db) : Promise.reject(openError);
+  const ready: Promise<void> = deps ? migrate(deps.db).then(() => initKeys(deps)) : Promise.reject(openError);
   // `ready` is awaited by the host; this branch only keeps an unobserved failure from crashing the process
   ready.catch((e: unknown) => logger.error({ err: e }, 'forge-actions failed to start'));
 
@@ -85,6 +92,21 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
 
   router.ready = ready;
   router.events = events;
+  const started = <T extends object>(build: (d: Deps) => T): T => {
+    if (!deps) return new Proxy({} as T, { get: () => () => Promise.reject(openError) });
+    const target = build(deps);
+    // every member waits for migrations first, so a host may call it right after construction
+    return new Proxy(target, {
+      get(t, prop, receiver) {
+        const v = Reflect.get(t, prop, receiver) as unknown;
+        if (typeof v === 'function') return async (...args: unknown[]) => (await ready, (v as (...a: unknown[]) => unknown).apply(t, args));
+        if (v && typeof v === 'object') return started(() => v as object);
+        return v;
+      },
+    });
+  };
+  router.hooks = started((d) => createHooks(d));
+  router.service = started((d) => createService(d));
   router.close = async () => {
     await ready.catch(() => {});
     if (db?.owned) await db.knex.destroy();

@@ -21,11 +21,15 @@ export async function recomputeRunStatus(k: Executor, deps: Deps, outbox: Outbox
   if (status !== run.status) fields.status = status;
   if (run.started === 0 && status === Status.running) fields.started = now;
   if (run.stopped === 0 && isDone(status)) fields.stopped = now;
+  // the run-done event goes out once per completion, whichever instance settles it
+  if (isDone(status) && !run.done_notified) fields.done_notified = true;
   if (Object.keys(fields).length === 0) return run;
   fields.updated = now;
   fields.version = run.version + 1;
   await runs.update(run.id, fields);
   const next = { ...run, ...fields };
-  if (fields.status !== undefined) outbox.add({ type: 'run', payload: { id: run.id, repo_id: run.repo_id, status: statusName(status) } });
+  if (fields.status !== undefined || fields.done_notified) {
+    outbox.add({ type: 'run', payload: { id: run.id, repo_id: run.repo_id, status: statusName(status), done: !!fields.done_notified } });
+  }
   return next;
 }

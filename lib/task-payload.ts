@@ -1,10 +1,17 @@
 // What a task carries besides its workflow: the github/forgejo context, the
-// secrets and the variables. Built when a job is claimed and again when a
-// request-key replay re-issues the task's token.
+// secrets and the variables (runner-protocol §4.7, job-lifecycle §6–8). Built
+// when a job is claimed and again when a request-key replay re-issues the
+// task with a new token (the runtime token is then re-signed too).
 import type { Deps } from './deps.js';
 import type { Executor } from '../models/base.js';
 import type { RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
+import { buildContext, oidcExtra, oidcSubject } from './context.js';
+import { parseJobPayload, wantsOidc } from './job-payload.js';
+import { secretsOfJob } from './secrets.js';
+import { variablesForRun } from './variables.js';
+import { createRuntimeToken } from './oidc/runtime-token.js';
+import { idTokenRequestUrl } from './oidc/urls.js';
 
 export interface TaskPayloadInput {
   run: RunRow;
@@ -20,69 +27,35 @@ export interface TaskPayload {
   vars: Record<string, string>;
 }
 
-function refParts(ref: string): { ref_name: string; ref_type: string } {
-  for (const [prefix, type] of [
-    ['refs/heads/', 'branch'],
-    ['refs/tags/', 'tag'],
-  ] as const) {
-    if (ref.startsWith(prefix)) return { ref_name: ref.slice(prefix.length), ref_type: type };
-  }
-  const m = /^refs\/(?:remotes|pull|for)\/(.*)$/.exec(ref);
-  return { ref_name: m ? m[1]! : ref, ref_type: '' };
+/** a fork pull request runs untrusted code: no stored secrets and no id-token, unless the trigger is pull_request_target */
+export function isUntrustedFork(run: RunRow, job: JobRow): boolean {
+  return (run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target';
 }
 
-/** the task's context, secrets and variables (secrets and variables are filled by the secrets module) */
-export async function buildTaskPayload(_k: Executor, deps: Deps, input: TaskPayloadInput): Promise<TaskPayload> {
+export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPayloadInput): Promise<TaskPayload> {
   const { run, job, taskId, token } = input;
-  const event = JSON.parse(run.event_payload || '{}') as Record<string, unknown>;
-  const repo = (event.repository ?? {}) as { full_name?: string; owner?: { login?: string }; html_url?: string };
-  const fullName = repo.full_name ?? '';
-  const owner = repo.owner?.login ?? fullName.split('/')[0] ?? '';
-  const pr = event.pull_request as { head?: { ref?: string }; base?: { ref?: string } } | undefined;
-  const server = deps.config.publicUrl;
-  const context: Record<string, unknown> = {
-    event,
-    event_path: '',
-    workflow: run.workflow_id,
-    run_id: String(run.id),
-    run_number: String(run.run_number),
-    run_attempt: String(job.attempt),
-    actor: run.trigger_user,
-    repository: fullName,
-    event_name: run.trigger_event || run.event,
-    sha: run.commit_sha,
-    ref: run.ref,
-    ...refParts(run.ref),
-    head_ref: pr?.head?.ref ?? '',
-    base_ref: pr?.base?.ref ?? '',
-    token,
-    workspace: '',
-    action: '',
-    action_path: '',
-    action_ref: '',
-    action_repository: '',
-    job: job.job_id,
-    job_name: '',
-    runner_perflog: '',
-    runner_tracking_id: '',
-    graphql_url: '',
-    repository_owner: owner,
-    retention_days: '',
-    server_url: server,
-    api_url: `${server}api/v1`,
-    workflow_ref: `${fullName}/${run.workflow_directory}/${run.workflow_id}@${run.ref}`,
-    action_status: '',
-    env: '',
-    path: '',
-    ref_protected: false,
-    repositoryUrl: repo.html_url ?? `${server}${fullName}`,
-    secret_source: 'Actions',
-    triggering_actor: '',
-    gitea_default_actions_url: deps.config.defaultActionsUrl,
-    forgejo_default_actions_url: deps.config.defaultActionsUrl,
-    forgejo_server_version: deps.config.serverVersion,
-    task_id: String(taskId),
-  };
-  const secrets = { GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token };
-  return { context, secrets, vars: {} };
+  const payload = parseJobPayload(job.workflow_payload);
+  const context = await buildContext(k, deps, run, { row: job, payload });
+  context.token = token;
+
+  const oidc = wantsOidc(payload) && !isUntrustedFork(run, job);
+  const runtimeToken = await createRuntimeToken(deps, {
+    taskId,
+    runId: run.id,
+    jobId: job.id,
+    oidc: oidc ? { extra: oidcExtra(context), sub: oidcSubject(context) } : undefined,
+  });
+  // later Forgejo versions read forgejo_runtime_token, older runners gitea_runtime_token
+  context.gitea_runtime_token = runtimeToken;
+  context.forgejo_runtime_token = runtimeToken;
+  if (oidc) {
+    context.forgejo_actions_id_token_request_token = runtimeToken;
+    context.forgejo_actions_id_token_request_url = idTokenRequestUrl(deps, run.id);
+  }
+
+  const secrets = await secretsOfJob(k, deps, run, job, payload);
+  // the task token always wins over a user secret of the same name
+  Object.assign(secrets, { GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token });
+  const vars = await variablesForRun(k, run.owner_id, run.repo_id);
+  return { context, secrets, vars };
 }

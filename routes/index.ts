@@ -1,6 +1,8 @@
 // Mounts every transport under the plugin router.
 import type { Router } from 'express';
 import type { Deps } from '../lib/deps.js';
+import { runnerProtocol } from './runner/index.js';
+import { oidcRouter } from './oidc.js';
 
 export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>): void {
   let started = false;
@@ -16,5 +18,6 @@ export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>): v
     if (started) return next();
     res.status(503).json({ message: 'actions plugin is not available: it failed to start' });
   });
-  void deps;
+  router.use('/api/actions', oidcRouter(deps));
+  router.use('/api/actions', runnerProtocol(deps));
 }

@@ -1,0 +1,341 @@
+// From a forge event to runs: resolve the ref and commit, read the workflow
+// directory through the host, detect matching workflows, apply pull-request
+// trust, plan each workflow and write its run with all its jobs in one
+// transaction. A workflow that does not parse gives a failed run with a reason
+// a person can read; one bad workflow never stops the others.
+import type { Deps } from './deps.js';
+import { nowMs } from './deps.js';
+import type { Executor } from '../models/base.js';
+import { advisoryXactLock } from '../models/base.js';
+import { ConcurrencyType, RunGateway, type RunRow } from '../models/runs.js';
+import type { Repository } from './types.js';
+import type { ForgeEvent } from './forge-event.js';
+import { defaultBranchEvents, pullRequestEvents } from './forge-event.js';
+import { chooseWorkflowDir, detectWorkflows, shouldSkipEvent, planJobs, PreExecutionErrorCode } from './workflow/index.js';
+import type { PlannedJob } from './workflow/index.js';
+import { Outbox } from './outbox.js';
+import { insertPlannedJobs } from './insert-jobs.js';
+import { failRunPreExecution } from './pre-execution.js';
+import { reusableFetcher, serverReusableKinds } from './reusable-fetch.js';
+import { runConcurrency } from './run-concurrency.js';
+import { variablesForRun } from './run-variables.js';
+import { Status, statusName } from './status.js';
+import { truncateBytes } from './text.js';
+import { endJob } from './cancel.js';
+import { jobsChanged, lockRun } from './emitter.js';
+import { JobGateway } from '../models/jobs.js';
+import { queueCommitStatuses } from './commit-status.js';
+import { upsertRepository } from './repositories.js';
+import { isTrustedPoster } from './trust.js';
+
+export interface CreatedRun {
+  id: number;
+  run_number: number;
+  workflow_id: string;
+  event: string;
+  status: string;
+}
+
+export interface WorkflowToRun {
+  workflowId: string;
+  workflowDirectory: string;
+  content: string;
+  triggerEvent: string;
+  /** a detection error: the run is created failed with this reason */
+  detectionError?: string;
+}
+
+export interface RunContext {
+  repo: Repository;
+  event: string;
+  payload: Record<string, unknown>;
+  ref: string;
+  sha: string;
+  title: string;
+  triggerUser: { id: number; login: string };
+  deliveryKey: string | null;
+  needApproval?: boolean;
+  isForkPullRequest?: boolean;
+  pullRequestPosterId?: number;
+  pullRequestNumber?: number;
+  scheduleId?: number;
+  inputs?: Record<string, unknown>;
+}
+
+/** Reads the workflow files of the repository at `sha`, in the first workflow directory that exists. */
+export async function readWorkflowFiles(deps: Deps, repo: Repository, sha: string): Promise<{ dir: string; files: Array<{ path: string; content: string }> }> {
+  for (const dir of ['.forgejo/workflows', '.gitea/workflows', '.github/workflows']) {
+    const listing = await deps.host.listFiles(repo, sha, dir);
+    if (listing === null) continue;
+    const chosen = chooseWorkflowDir(listing.map((p) => `${dir}/${p}`));
+    const files: Array<{ path: string; content: string }> = [];
+    for (const path of chosen?.files ?? []) {
+      const content = await deps.host.readFile(repo, sha, path);
+      if (content !== null) files.push({ path, content });
+    }
+    return { dir, files };
+  }
+  return { dir: '.forgejo/workflows', files: [] };
+}
+
+function githubContextForPlanning(ctx: RunContext, workflowId: string, triggerEvent: string): Record<string, unknown> {
+  const ref = ctx.ref;
+  return {
+    event: ctx.payload,
+    event_name: triggerEvent,
+    ref,
+    ref_name: ref.replace(/^refs\/(heads|tags)\//, ''),
+    ref_type: ref.startsWith('refs/heads/') ? 'branch' : ref.startsWith('refs/tags/') ? 'tag' : '',
+    sha: ctx.sha,
+    repository: ctx.repo.full_name,
+    repository_owner: ctx.repo.owner.login,
+    workflow: workflowId,
+    actor: ctx.triggerUser.login,
+    // the run has no number yet when its concurrency is evaluated (Forgejo evaluates "0")
+    run_number: '0',
+    head_ref: (ctx.payload.pull_request as { head?: { ref?: string } } | undefined)?.head?.ref ?? '',
+    base_ref: (ctx.payload.pull_request as { base?: { ref?: string } } | undefined)?.base?.ref ?? '',
+  };
+}
+
+/** Cancels the pending jobs of earlier runs in the same concurrency group (cancel-in-progress). */
+async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, repoId: number, group: string): Promise<void> {
+  const candidates = (await k('action_run as r')
+    .where('r.repo_id', repoId)
+    .andWhere('r.concurrency_group', group)
+    .whereExists((q) => q.select(k.raw('1')).from('action_run_job as j').whereRaw('j.run_id = r.id').whereIn('j.status', [0, 5, 6, 7]))
+    .select('r.id')) as Array<{ id: number }>;
+  for (const { id } of candidates) {
+    await lockRun(k, deps, id);
+    for (const job of await new JobGateway(k, deps.dialect).ofRun(id)) await endJob(k, deps, outbox, job, Status.cancelled);
+    await jobsChanged(k, deps, outbox, id);
+  }
+}
+
+/** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
+export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun): Promise<CreatedRun> {
+  const vars = await variablesForRun(deps.knex, deps, { owner_id: ctx.repo.owner.id, repo_id: ctx.repo.id });
+  let preError: [number, string] | null = wf.detectionError ? [PreExecutionErrorCode.EventDetectionError, wf.detectionError] : null;
+  let planned: PlannedJob[] = [];
+  if (!preError) {
+    try {
+      planned = await planJobs(wf.content, {
+        file: `${wf.workflowDirectory}/${wf.workflowId}`,
+        vars,
+        jobOutputs: {},
+        inputs: ctx.inputs ?? null,
+        supportIncompleteRunsOn: true,
+        expandReusable: serverReusableKinds,
+        fetchReusable: reusableFetcher(deps, ctx.repo, ctx.sha),
+      });
+    } catch (e) {
+      preError = [PreExecutionErrorCode.JobParsingError, e instanceof Error ? e.message : String(e)];
+    }
+  }
+  const concurrency = preError
+    ? { group: '', type: ConcurrencyType.unlimited }
+    : runConcurrency(
+        wf.content,
+        { ref: ctx.ref, workflowId: wf.workflowId, triggerEvent: wf.triggerEvent, event: ctx.event },
+        { github: githubContextForPlanning(ctx, wf.workflowId, wf.triggerEvent), vars, inputs: ctx.inputs },
+      );
+  const deliveryKey = ctx.deliveryKey ? `${ctx.deliveryKey}:${wf.triggerEvent}` : null;
+  const outbox = new Outbox();
+  const run = await deps.knex.transaction(async (trx) => {
+    const runs = new RunGateway(trx, deps.dialect);
+    if (deliveryKey) {
+      // a redelivered event: serialise on the key so two instances agree on who creates the run
+      await advisoryXactLock(trx, deps.dialect, `delivery:${ctx.repo.id}:${deliveryKey}:${wf.workflowId}`);
+      const existing = await trx('action_run').where({ repo_id: ctx.repo.id, delivery_key: deliveryKey, workflow_id: wf.workflowId }).first();
+      if (existing) return { row: (await runs.get(existing.id))!, created: false };
+    }
+    if (concurrency.type === ConcurrencyType.cancelInProgress && concurrency.group) {
+      await advisoryXactLock(trx, deps.dialect, `concurrency:${ctx.repo.id}:${concurrency.group}`);
+      await cancelPreviousInGroup(trx, deps, outbox, ctx.repo.id, concurrency.group);
+    }
+    const now = nowMs(deps);
+    const row = await runs.insert({
+      repo_id: ctx.repo.id,
+      owner_id: ctx.repo.owner.id,
+      run_number: await runs.nextRunNumber(ctx.repo.id),
+      title: truncateBytes(ctx.title, 255),
+      workflow_id: wf.workflowId,
+      workflow_directory: wf.workflowDirectory,
+      trigger_user_id: ctx.triggerUser.id,
+      trigger_user: ctx.triggerUser.login,
+      schedule_id: ctx.scheduleId ?? 0,
+      ref: ctx.ref,
+      commit_sha: ctx.sha,
+      event: ctx.event,
+      trigger_event: wf.triggerEvent,
+      event_payload: JSON.stringify(ctx.payload),
+      status: Status.waiting,
+      started: 0,
+      stopped: 0,
+      previous_duration: 0,
+      need_approval: !!ctx.needApproval && wf.triggerEvent !== 'pull_request_target',
+      approved_by: 0,
+      is_fork_pull_request: !!ctx.isForkPullRequest,
+      pull_request_poster_id: ctx.pullRequestPosterId ?? 0,
+      pull_request_number: ctx.pullRequestNumber ?? 0,
+      concurrency_group: concurrency.group,
+      concurrency_type: concurrency.type,
+      pre_execution_error_code: 0,
+      pre_execution_error_details: '',
+      delivery_key: deliveryKey,
+      created: now,
+      updated: now,
+    });
+    if (preError) {
+      await insertPlannedJobs(trx, deps, row, [
+        { jobId: '', name: row.title || wf.workflowId, needs: [], runsOn: [], incompleteMatrix: false, incompleteRunsOn: false, incompleteWith: false, payload: '' },
+      ], now);
+      await trx('action_run_job').where({ run_id: row.id }).update({ status: Status.failure, stopped: now });
+      await failRunPreExecution(trx, deps, outbox, row.id, preError[0], [preError[1]]);
+    } else {
+      await insertPlannedJobs(trx, deps, row, planned, now);
+      await consistencyCheck(trx, deps, outbox, row.id);
+    }
+    outbox.add({ type: 'run', payload: { id: row.id, repo_id: row.repo_id, status: statusName(row.status), created: true } });
+    return { row: (await runs.get(row.id))!, created: true };
+  });
+  if (run.created) queueCommitStatuses(deps, outbox, run.row.id);
+  await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+  return { id: run.row.id, run_number: run.row.run_number, workflow_id: run.row.workflow_id, event: run.row.event, status: statusName(run.row.status) };
+}
+
+/**
+ * Forgejo's consistencyCheckRun: a job whose dynamic matrix names a job that
+ * is not among its needs, or whose runs-on names a matrix dimension a static
+ * matrix lacks, would stay blocked forever; fail the run now instead.
+ */
+async function consistencyCheck(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<void> {
+  const { parse } = await import('yaml');
+  for (const job of await new JobGateway(k, deps.dialect).ofRun(runId)) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = (parse(job.workflow_payload) as Record<string, unknown>) ?? {};
+    } catch {
+      continue;
+    }
+    const needsMarker = doc.incomplete_matrix_needs as { job?: string } | undefined;
+    if (doc.incomplete_matrix === true && needsMarker?.job && !job.needs.includes(needsMarker.job)) {
+      await failRunPreExecution(k, deps, outbox, runId, PreExecutionErrorCode.IncompleteMatrixMissingJob, [job.job_id, needsMarker.job, job.needs.join(', ')]);
+      return;
+    }
+    const dim = (doc.incomplete_runs_on_matrix as { dimension?: string } | undefined)?.dimension;
+    if (doc.incomplete_runs_on === true && dim && doc.incomplete_matrix !== true) {
+      await failRunPreExecution(k, deps, outbox, runId, PreExecutionErrorCode.IncompleteRunsOnMissingMatrixDimension, [job.job_id, dim]);
+      return;
+    }
+  }
+}
+
+async function disabledWorkflows(deps: Deps, repoId: number): Promise<Set<string>> {
+  const rows = (await deps.knex('action_disabled_workflow').where({ repo_id: repoId }).select('workflow_id')) as Array<{ workflow_id: string }>;
+  return new Set(rows.map((r) => r.workflow_id));
+}
+
+/** Handles one forge event end to end and returns the runs it created. */
+export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<CreatedRun[]> {
+  await upsertRepository(deps, ev.repo);
+  // the Actions user (-2) never starts workflows: no bot loops
+  if (ev.sender.id === -2) return [];
+  if (ev.repo.archived || ev.repo.disabled) return [];
+  const defaultBranch = ev.repo.default_branch || 'main';
+  let ref = ev.ref;
+  let sha = ev.sha;
+  if (defaultBranchEvents.has(ev.event) || !ref) {
+    ref = `refs/heads/${defaultBranch}`;
+    sha = '';
+  }
+  if (!sha) sha = (deps.host.resolveRef ? await deps.host.resolveRef(ev.repo, ref) : null) ?? '';
+  if (!sha) return [];
+  if (shouldSkipEvent(ev.event, { commitMessage: ev.hook === 'push' ? ev.message : null, prTitle: ev.pr?.title ?? null })) return [];
+  if (ev.event === 'pull_request_sync') {
+    // the opened/synchronize race: a pull_request run on this commit already exists
+    const dup = await deps.knex('action_run').where({ repo_id: ev.repo.id, event: 'pull_request', commit_sha: sha }).first('id');
+    if (dup) return [];
+  }
+  let changedFiles: string[] | null = null;
+  if (deps.host.changedFiles) {
+    try {
+      if (ev.event === 'push') changedFiles = await deps.host.changedFiles(ev.repo, String(ev.payload.before ?? ''), sha);
+      else if (ev.pr) changedFiles = await deps.host.changedFiles(ev.repo, ev.pr.baseSha || `refs/heads/${ev.pr.baseRef}`, ev.pr.headSha);
+    } catch (e) {
+      deps.logger.warn({ err: e }, 'changed files unavailable; path filters will not match');
+    }
+  }
+  const detectAt = async (commit: string) => {
+    const { dir, files } = await readWorkflowFiles(deps, ev.repo, commit);
+    return { dir, ...detectWorkflows({ files, event: ev.event, payload: ev.payload, changedFiles }) };
+  };
+  const head = await detectAt(sha);
+  let selected: Array<WorkflowToRun> = [
+    ...head.matched.map((m) => ({ workflowId: m.workflowId, workflowDirectory: head.dir, content: m.content, triggerEvent: m.triggerEvent })),
+    ...head.errors.map((e) => ({ workflowId: e.workflowId, workflowDirectory: head.dir, content: '', triggerEvent: e.triggerEvent, detectionError: e.message })),
+  ];
+  const ctx: RunContext = {
+    repo: ev.repo,
+    event: ev.event,
+    payload: ev.payload,
+    ref: ev.ref || ref,
+    sha,
+    title: (ev.message.split('\n')[0] ?? '') || ev.event,
+    triggerUser: ev.sender,
+    deliveryKey: ev.deliveryKey,
+  };
+  if (ev.pr && pullRequestEvents.has(ev.event)) {
+    const pr = ev.pr;
+    ctx.isForkPullRequest = pr.isFork;
+    ctx.pullRequestPosterId = pr.posterId;
+    ctx.pullRequestNumber = pr.number;
+    const baseSha = (deps.host.resolveRef ? await deps.host.resolveRef(ev.repo, `refs/heads/${pr.baseRef}`) : null) ?? pr.baseSha;
+    const base = baseSha ? await detectAt(baseSha) : null;
+    const targets = (base?.matched ?? [])
+      .filter((m) => m.triggerEvent === 'pull_request_target')
+      .map((m) => ({ workflowId: m.workflowId, workflowDirectory: base!.dir, content: m.content, triggerEvent: m.triggerEvent }));
+    if (pr.isFork) {
+      const posterTrusted = await isTrustedPoster(deps, ev.repo, pr.posterId);
+      if (!posterTrusted) {
+        const doerTrusted = await isTrustedPoster(deps, ev.repo, ev.sender.id);
+        if (doerTrusted && ev.event !== 'pull_request_sync' && base) {
+          // a trusted maintainer acting on an untrusted fork: run the base branch's workflows
+          selected = base.matched.map((m) => ({ workflowId: m.workflowId, workflowDirectory: base.dir, content: m.content, triggerEvent: m.triggerEvent }));
+        } else if (!doerTrusted) {
+          ctx.needApproval = true;
+        }
+      }
+    }
+    // head copies of pull_request_target never run; the base branch's do
+    selected = [...targets, ...selected.filter((w) => w.triggerEvent !== 'pull_request_target')];
+  }
+  const disabled = await disabledWorkflows(deps, ev.repo.id);
+  const created: CreatedRun[] = [];
+  for (const wf of selected) {
+    if (disabled.has(wf.workflowId) && wf.triggerEvent !== 'pull_request_target') continue;
+    try {
+      created.push(await createRun(deps, ctx, wf));
+    } catch (e) {
+      deps.logger.error({ err: e, workflow: wf.workflowId }, 'could not create run');
+    }
+  }
+  if (ev.hook === 'pullRequest' && ev.payload.action === 'closed' && ev.pr && !ev.pr.merged) {
+    await cancelRunsAwaitingApproval(deps, ev.repo.id, ev.pr.number);
+  }
+  return created;
+}
+
+/** Closing a pull request cancels its runs still waiting for approval. */
+export async function cancelRunsAwaitingApproval(deps: Deps, repoId: number, prNumber: number): Promise<void> {
+  const { killRun } = await import('./cancel.js');
+  const runs = (await deps.knex('action_run').where({ repo_id: repoId, pull_request_number: prNumber, need_approval: true }).select('id')) as Array<{ id: number }>;
+  for (const { id } of runs) {
+    const outbox = new Outbox();
+    await deps.knex.transaction((trx) => killRun(trx, deps, outbox, id, Status.cancelled));
+    queueCommitStatuses(deps, outbox, id);
+    await outbox.flush(deps.events);
+  }
+}
+
+export type { RunRow };

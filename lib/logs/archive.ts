@@ -1,0 +1,48 @@
+// Writes and reads the archived (finished) log of a task under config.logDir.
+// Written atomically (temp file, then rename), so a reader on any instance
+// sees either no archive or a whole one, and a retried archival overwrites.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { formatLine, parseLine, type LogLine } from './format.js';
+
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+
+function resolveIn(logDir: string, filename: string): string {
+  const root = path.resolve(logDir);
+  const full = path.resolve(root, filename);
+  if (!full.startsWith(root + path.sep)) throw new Error(`log file name escapes the log directory: ${filename}`);
+  return full;
+}
+
+export async function writeArchive(logDir: string, filename: string, rows: Array<{ time: number; content: string }>): Promise<number> {
+  const text = rows.map((r) => formatLine(r.time, r.content)).join('');
+  const full = resolveIn(logDir, filename);
+  await fs.mkdir(path.dirname(full), { recursive: true });
+  const tmp = `${full}.${randomBytes(6).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, await gzip(Buffer.from(text, 'utf8')));
+  await fs.rename(tmp, full);
+  return Buffer.byteLength(text);
+}
+
+/** the archived lines, or null when the archive does not exist (expired or never written) */
+export async function readArchive(logDir: string, filename: string): Promise<LogLine[] | null> {
+  let data: Buffer;
+  try {
+    data = await fs.readFile(resolveIn(logDir, filename));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  const text = (await gunzip(data)).toString('utf8');
+  if (text === '') return [];
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  return lines.map((l, i) => parseLine(l, i));
+}
+
+export async function removeArchive(logDir: string, filename: string): Promise<void> {
+  await fs.rm(resolveIn(logDir, filename), { force: true });
+}

@@ -1,0 +1,41 @@
+// Forgejo's log line format: `<UTC time, 7 fractional digits>Z <content>\n`,
+// with a newline inside the content escaped as `\n` and the content cut at
+// 64 KiB (possibly mid-rune, as Forgejo does).
+export const MAX_LINE_SIZE = 65_536;
+
+export interface LogLine {
+  index: number;
+  /** unix ms */
+  time: number;
+  content: string;
+}
+
+/** cuts content to MAX_LINE_SIZE bytes */
+export function capContent(content: string): string {
+  if (content.length * 3 <= MAX_LINE_SIZE) return content; // cheap path: cannot exceed the cap
+  const buf = Buffer.from(content, 'utf8');
+  return buf.length <= MAX_LINE_SIZE ? content : buf.subarray(0, MAX_LINE_SIZE).toString('utf8');
+}
+
+export function formatTime(ms: number): string {
+  // Date gives millisecond precision; Forgejo writes 100 ns, so the last 4 digits are zeros
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+export function formatLine(time: number, content: string): string {
+  return `${formatTime(time)} ${capContent(content).replace(/\n/g, '\\n')}\n`;
+}
+
+/** parses one stored line back: the time ends at the first space */
+export function parseLine(line: string, index: number): LogLine {
+  const sp = line.indexOf(' ');
+  const stamp = sp < 0 ? line : line.slice(0, sp);
+  const t = Date.parse(stamp.replace(/(\.\d{3})\d*Z$/, '$1Z'));
+  return { index, time: Number.isNaN(t) ? 0 : t, content: sp < 0 ? '' : line.slice(sp + 1).replace(/\\n/g, '\n') };
+}
+
+/** the archive name of a task's log (Forgejo's `<owner>/<repo>/<id%256 as %02x>/<id>.log`, gzip-compressed) */
+export function logFilename(repoFullName: string, taskId: number): string {
+  const safe = repoFullName.replace(/\.\.+/g, '_').replace(/^\/+/, '') || 'unknown/unknown';
+  return `${safe}/${(taskId % 256).toString(16).padStart(2, '0')}/${taskId}.log.gz`;
+}

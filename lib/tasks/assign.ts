@@ -1,0 +1,217 @@
+// FetchTask: hands waiting jobs to a runner as tasks (spec §4). An idle poll
+// is answered from the tasks version read with the runner; only a changed
+// version looks at jobs. Claims are row claims in one transaction, and the
+// request key makes a retried call return the tasks it already assigned.
+import type { Deps } from '../deps.js';
+import { nowMs } from '../deps.js';
+import { ActionsError, InvalidArgument } from '../errors.js';
+import { Outbox } from '../outbox.js';
+import { jobsChanged } from '../emitter.js';
+import { generateToken, hashToken } from '../tokens.js';
+import { Status } from '../status.js';
+import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js';
+import { RunGateway, type RunRow } from '../../models/runs.js';
+import { JobGateway, type JobRow } from '../../models/jobs.js';
+import { TaskGateway, type TaskRow } from '../../models/tasks.js';
+import { TaskStepGateway } from '../../models/task-steps.js';
+import { bumpScopeVersion } from '../../models/tasks-version.js';
+import type { RunnerRow } from '../../models/runners.js';
+import type { PollAuth } from '../runners.js';
+import { logFilename } from '../logs/format.js';
+import { stepNames } from './steps.js';
+import { buildAssignedTask, type AssignedTask } from './message.js';
+import { excludeQueuedBehind } from './concurrency.js';
+
+/** the most tasks one call hands out, whatever capacity the runner claims */
+export const MAX_TASKS_PER_FETCH = 64;
+const PAGE = 100;
+const MAX_REQUEST_KEY = 255;
+
+export interface FetchInput {
+  tasksVersion: number;
+  /** task_capacity; undefined when the runner did not send it */
+  capacity?: number;
+  requestKey: string | null;
+}
+
+export interface FetchResult {
+  tasks: AssignedTask[];
+  tasksVersion: number;
+}
+
+/** Forgejo's ItRunsOn: every runs-on label among the runner's, and neither side empty */
+export function runsOn(runnerLabels: string[], jobLabels: string[]): boolean {
+  if (runnerLabels.length === 0 || jobLabels.length === 0) return false;
+  const have = new Set(runnerLabels);
+  return jobLabels.every((l) => have.has(l));
+}
+
+export function checkFetchInput(input: FetchInput): void {
+  if (input.tasksVersion < 0) throw new InvalidArgument('tasks_version: must not be negative', { field: 'tasks_version' });
+  if (input.capacity !== undefined && input.capacity < 0) throw new InvalidArgument('task_capacity: must not be negative', { field: 'task_capacity' });
+  if (input.requestKey !== null && input.requestKey.length > MAX_REQUEST_KEY) {
+    throw new InvalidArgument(`x-runner-request-key: at most ${MAX_REQUEST_KEY} characters`, { field: 'x-runner-request-key' });
+  }
+}
+
+function rowsRunnerScope(runner: RunnerRow): { ownerId: number; repoId: number } {
+  return { ownerId: runner.owner_id, repoId: runner.repo_id };
+}
+
+async function flush(deps: Deps, outbox: Outbox): Promise<void> {
+  await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));
+}
+
+export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput): Promise<FetchResult> {
+  checkFetchInput(input);
+  const { runner } = auth;
+  if (input.requestKey !== null && auth.keyUsed) {
+    return { tasks: await replay(deps, runner, input.requestKey), tasksVersion: 0 };
+  }
+  let latest = auth.version;
+  if (latest === 0) {
+    // first poll of this scope: create its row, and never answer 0
+    await bumpScopeVersion(deps.knex, runner.owner_id, runner.repo_id, nowMs(deps));
+    latest = 1;
+  }
+  if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
+
+  const capacity = runner.ephemeral ? 1 : Math.min(Math.max(input.capacity ?? 1, 1), MAX_TASKS_PER_FETCH);
+  const outbox = new Outbox();
+  const result = await deps.knex.transaction(async (trx) => {
+    if (input.requestKey !== null) {
+      // calls with the same key (a retry racing the original) run one after the other, on any instance
+      await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
+      const earlier = await new TaskGateway(trx, deps.dialect).byRequestKey(runner.id, input.requestKey);
+      if (earlier.length > 0) return { tasks: await reissue(trx, deps, earlier), contended: false, replayed: true };
+    }
+    if (runner.ephemeral) {
+      // one task in an ephemeral runner's life: the runner row lock orders its concurrent fetches
+      const lock = trx('action_runner').where({ id: runner.id }).first('id');
+      forUpdate(lock, deps.dialect);
+      await lock;
+      if (await new TaskGateway(trx, deps.dialect).anyOfRunner(runner.id)) return { tasks: [], contended: false, replayed: false };
+    }
+    const picked = await pick(trx, deps, outbox, runner, capacity, input.requestKey);
+    return { ...picked, replayed: false };
+  });
+  await flush(deps, outbox);
+  if (result.replayed) return { tasks: result.tasks, tasksVersion: 0 };
+  // a lost race must not look like "no work": the runner would cache `latest` and stop asking
+  if (result.tasks.length === 0 && result.contended) return { tasks: [], tasksVersion: input.tasksVersion };
+  return { tasks: result.tasks, tasksVersion: latest };
+}
+
+async function pick(
+  trx: Executor,
+  deps: Deps,
+  outbox: Outbox,
+  runner: RunnerRow,
+  capacity: number,
+  requestKey: string | null,
+): Promise<{ tasks: AssignedTask[]; contended: boolean }> {
+  const tasksGw = new TaskGateway(trx, deps.dialect);
+  const runs = new Map<number, RunRow>();
+  const tasks: AssignedTask[] = [];
+  let contended = false;
+  let after: { updated: number; id: number } | null = null;
+  const now = nowMs(deps);
+  while (tasks.length < capacity) {
+    const page = await tasksGw.candidates(rowsRunnerScope(runner), PAGE, after, excludeQueuedBehind);
+    for (const candidate of page) {
+      if (tasks.length >= capacity) break;
+      if (!runsOn(runner.labels, candidate.runs_on)) continue;
+      const job = await tasksGw.claimJob(candidate.id, now);
+      if (!job) {
+        contended = true;
+        continue;
+      }
+      let run = runs.get(job.run_id);
+      if (!run) {
+        run = await new RunGateway(trx, deps.dialect).get(job.run_id);
+        if (!run) throw new ActionsError('internal', `pick task: run ${job.run_id} of job ${job.id} not found`);
+        runs.set(run.id, run);
+      }
+      tasks.push(await createTask(trx, deps, outbox, runner, run, job, requestKey, now));
+    }
+    if (page.length < PAGE) break;
+    const last = page[page.length - 1]!;
+    after = { updated: last.updated, id: last.id };
+  }
+  // run rows are locked in id order, so two fetches claiming jobs of the same runs cannot deadlock
+  for (const runId of [...runs.keys()].sort((a, b) => a - b)) await jobsChanged(trx, deps, outbox, runId);
+  return { tasks, contended };
+}
+
+async function createTask(
+  trx: Executor,
+  deps: Deps,
+  outbox: Outbox,
+  runner: RunnerRow,
+  run: RunRow,
+  job: JobRow,
+  requestKey: string | null,
+  now: number,
+): Promise<AssignedTask> {
+  const names = stepNames(job.id, job.workflow_payload);
+  const token = generateToken();
+  const tasksGw = new TaskGateway(trx, deps.dialect);
+  const task = await tasksGw.insert({
+    job_id: job.id,
+    attempt: job.attempt,
+    runner_id: runner.id,
+    status: Status.running,
+    started: now,
+    stopped: 0,
+    repo_id: job.repo_id,
+    owner_id: job.owner_id,
+    commit_sha: job.commit_sha,
+    is_fork_pull_request: job.is_fork_pull_request,
+    token_hash: hashToken(token),
+    runner_request_key: requestKey,
+    created: now,
+    updated: now,
+  });
+  await tasksGw.update(task.id, { log_filename: logFilename(repoFullName(run), task.id) });
+  await tasksGw.setJobTask(job.id, task.id);
+  await new TaskStepGateway(trx, deps.dialect).insertMany(
+    names.map((name, index) => ({ task_id: task.id, name, index, repo_id: job.repo_id, status: Status.waiting, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
+  );
+  const claimed: JobRow = { ...job, task_id: task.id };
+  outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: task.id } });
+  outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: 'running' } });
+  return buildAssignedTask(trx, deps, run, claimed, task.id, token);
+}
+
+function repoFullName(run: RunRow): string {
+  try {
+    const event = JSON.parse(run.event_payload || '{}') as { repository?: { full_name?: unknown } };
+    if (typeof event.repository?.full_name === 'string' && event.repository.full_name !== '') return event.repository.full_name;
+  } catch {
+    /* fall through to the id-based name */
+  }
+  return `repo-${run.repo_id}`;
+}
+
+/** a retried FetchTask: the same tasks, each with a new token (the old one stops working) */
+async function replay(deps: Deps, runner: RunnerRow, key: string): Promise<AssignedTask[]> {
+  return deps.knex.transaction(async (trx) => {
+    await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${key}`);
+    const tasks = await new TaskGateway(trx, deps.dialect).byRequestKey(runner.id, key);
+    return reissue(trx, deps, tasks);
+  });
+}
+
+async function reissue(trx: Executor, deps: Deps, tasks: TaskRow[]): Promise<AssignedTask[]> {
+  const out: AssignedTask[] = [];
+  const tasksGw = new TaskGateway(trx, deps.dialect);
+  for (const task of tasks) {
+    const job = await new JobGateway(trx, deps.dialect).get(task.job_id);
+    const run = job && (await new RunGateway(trx, deps.dialect).get(job.run_id));
+    if (!job || !run) throw new ActionsError('internal', `recover tasks failed: job ${task.job_id} of task ${task.id} not found`);
+    const token = generateToken();
+    await tasksGw.update(task.id, { token_hash: hashToken(token) });
+    out.push(await buildAssignedTask(trx, deps, run, { ...job, attempt: task.attempt, task_id: task.id }, task.id, token));
+  }
+  return out;
+}

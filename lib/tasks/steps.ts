@@ -1,0 +1,45 @@
+// The steps of a job's single-job workflow document, as the runner will number
+// them (0..n-1 in YAML order), named the way act names them.
+import { parse } from 'yaml';
+import { ActionsError } from '../errors.js';
+
+export const MAX_NAME_BYTES = 255;
+
+/** Forgejo's SplitStringAtByteN(s, 255): cut at a rune boundary ≤ 252 bytes and append "…" */
+export function truncateName(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
+  let out = '';
+  let bytes = 0;
+  for (const ch of name) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > MAX_NAME_BYTES - 3) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
+}
+
+function stepName(step: Record<string, unknown>, index: number): string {
+  for (const key of ['name', 'uses', 'run', 'id']) {
+    const v = step[key];
+    if (typeof v === 'string' && v !== '') return truncateName(v);
+    if (v !== undefined && v !== null && typeof v !== 'object' && String(v) !== '') return truncateName(String(v));
+  }
+  return `step ${index}`;
+}
+
+/** step names of the job; throws (internal, as Forgejo) when the payload is not a single-job workflow */
+export function stepNames(jobId: number, workflowPayload: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parse(workflowPayload);
+  } catch (e) {
+    throw new ActionsError('internal', `pick task: workflow of job ${jobId}: ${(e as Error).message}`);
+  }
+  const jobs = (doc as { jobs?: unknown } | null)?.jobs;
+  const entries = jobs && typeof jobs === 'object' ? Object.values(jobs as Record<string, unknown>) : [];
+  if (entries.length !== 1) throw new ActionsError('internal', `pick task: workflow of job ${jobId}: not single workflow`);
+  const steps = (entries[0] as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return [];
+  return steps.map((s, i) => stepName((s ?? {}) as Record<string, unknown>, i));
+}

@@ -1,0 +1,119 @@
+// Gateway for action_runner. Deleted runners (deleted != 0) are invisible to
+// every lookup here, like Forgejo's soft-delete tag.
+import type { Dialect } from '../lib/db.js';
+import { bool, jsonArray, type Executor, type Gateway } from './base.js';
+
+export interface RunnerRow {
+  id: number;
+  uuid: string;
+  name: string;
+  version: string;
+  owner_id: number;
+  repo_id: number;
+  description: string;
+  token_hash: string;
+  labels: string[];
+  ephemeral: boolean;
+  last_online: number;
+  last_active: number;
+  deleted: number;
+  created: number;
+  updated: number;
+}
+
+export type NewRunner = Omit<RunnerRow, 'id' | 'deleted' | 'last_online' | 'last_active'>;
+
+export function toRunner(r: Record<string, unknown> | undefined): RunnerRow | undefined {
+  if (!r) return undefined;
+  return {
+    ...(r as unknown as RunnerRow),
+    labels: jsonArray(r.labels),
+    ephemeral: bool(r.ephemeral),
+  };
+}
+
+/** Forgejo's DeleteRunner rewrites the uuid so the old one can never match again: ffffffff-ffff-ffff-<id as 8 bytes LE> */
+export function deletedUuid(id: number): string {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(id));
+  const h = b.toString('hex');
+  return `ffffffff-ffff-ffff-${h.slice(0, 4)}-${h.slice(4)}`;
+}
+
+export interface RunnerScope {
+  ownerId: number;
+  repoId: number;
+}
+
+export class RunnerGateway implements Gateway {
+  constructor(readonly k: Executor, readonly dialect: Dialect) {}
+
+  async get(id: number): Promise<RunnerRow | undefined> {
+    return toRunner(await this.k('action_runner').where({ id, deleted: 0 }).first());
+  }
+
+  async byUuid(uuid: string): Promise<RunnerRow | undefined> {
+    return toRunner(await this.k('action_runner').where({ uuid, deleted: 0 }).first());
+  }
+
+  /**
+   * The runner, the tasks version of its own scope, and whether a task already
+   * carries the request key, in one read: an idle poll costs exactly this query.
+   */
+  async forPoll(uuid: string, requestKey: string | null): Promise<{ runner: RunnerRow; version: number; keyUsed: boolean } | undefined> {
+    const k = this.k;
+    const cols: Array<string | ReturnType<Executor['raw']>> = [
+      'r.*',
+      k.raw('(select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__'),
+    ];
+    if (requestKey !== null) {
+      cols.push(
+        k.raw('(select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__', [requestKey]),
+      );
+    }
+    const row = (await k('action_runner as r').select(cols).where({ 'r.uuid': uuid, 'r.deleted': 0 }).first()) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const { tasks_version__: v, key_used__: used, ...rest } = row;
+    return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: Number(used ?? 0) > 0 };
+  }
+
+  async insert(runner: NewRunner): Promise<RunnerRow> {
+    const [row] = await this.k('action_runner')
+      .insert({ ...runner, labels: JSON.stringify(runner.labels), deleted: 0, last_online: 0, last_active: 0 })
+      .returning('*');
+    return toRunner(row as Record<string, unknown>)!;
+  }
+
+  async update(id: number, fields: Partial<Omit<RunnerRow, 'id'>>): Promise<number> {
+    const cols: Record<string, unknown> = { ...fields };
+    if (fields.labels) cols.labels = JSON.stringify(fields.labels);
+    return this.k('action_runner').where({ id, deleted: 0 }).update(cols);
+  }
+
+  /**
+   * Writes last_online (and last_active) only when the stored value is older
+   * than `minAge`: the condition is in the UPDATE, so instances racing on the
+   * same runner write once between them.
+   */
+  async touch(id: number, now: number, minAge: number, active: boolean): Promise<void> {
+    const fields: Record<string, number> = { last_online: now };
+    if (active) fields.last_active = now;
+    await this.k('action_runner')
+      .where({ id })
+      .andWhere((q) => {
+        q.where('last_online', '<=', now - minAge);
+        if (active) q.orWhere('last_active', '<=', now - minAge);
+      })
+      .update(fields);
+  }
+
+  async softDelete(id: number, now: number): Promise<number> {
+    return this.k('action_runner').where({ id, deleted: 0 }).update({ uuid: deletedUuid(id), deleted: now, updated: now });
+  }
+
+  async listByScope(scope: RunnerScope | null): Promise<RunnerRow[]> {
+    const q = this.k('action_runner').where({ deleted: 0 }).orderBy('id');
+    if (scope) q.where({ owner_id: scope.ownerId, repo_id: scope.repoId });
+    return (await q).map((r: Record<string, unknown>) => toRunner(r)!);
+  }
+}

@@ -1,0 +1,36 @@
+// Gateway for action_tasks_version: one counter per scope (instance 0/0, owner
+// N/0, repository 0/N). A runner whose cached version equals its scope's
+// counter is answered "no work" without looking at jobs.
+import type { Dialect } from '../lib/db.js';
+import type { Executor } from './base.js';
+
+async function bumpOne(k: Executor, ownerId: number, repoId: number, now: number): Promise<void> {
+  // insert-or-increment in one statement, so two instances bumping a missing row never collide
+  await k('action_tasks_version')
+    .insert({ owner_id: ownerId, repo_id: repoId, version: 1, created: now, updated: now })
+    .onConflict(['owner_id', 'repo_id'])
+    .merge({ version: k.raw('action_tasks_version.version + 1'), updated: now });
+}
+
+/**
+ * Forgejo's IncreaseTaskVersion: bumps the instance row, then the owner's and
+ * the repository's. Call it in the transaction that makes a job `waiting`
+ * (insert, unblock, rerun, approval), so runners of every scope that can see
+ * the job poll for real again.
+ */
+export async function bumpTasksVersion(k: Executor, _dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
+  // always in the same order (instance, owner, repo) so concurrent bumps cannot deadlock
+  await bumpOne(k, 0, 0, now);
+  if (ownerId > 0) await bumpOne(k, ownerId, 0, now);
+  if (repoId > 0) await bumpOne(k, 0, repoId, now);
+}
+
+/** Bumps exactly one scope row (a runner's own scope, after it finished a task). */
+export async function bumpScopeVersion(k: Executor, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
+  await bumpOne(k, ownerId, repoId, now);
+}
+
+export async function readTasksVersion(k: Executor, ownerId: number, repoId: number): Promise<number> {
+  const row = (await k('action_tasks_version').where({ owner_id: ownerId, repo_id: repoId }).first('version')) as { version: number } | undefined;
+  return row ? Number(row.version) : 0;
+}
