@@ -18,7 +18,7 @@ import { insertPlannedJobs } from './insert-jobs.js';
 import { failRunPreExecution } from './pre-execution.js';
 import { reusableFetcher, serverReusableKinds } from './reusable-fetch.js';
 import { runConcurrency } from './run-concurrency.js';
-import { variablesForRun } from './run-variables.js';
+import { variablesForRun } from './variables.js';
 import { Status, statusName } from './status.js';
 import { truncateBytes } from './text.js';
 import { endJob } from './cancel.js';
@@ -114,7 +114,7 @@ async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, re
 
 /** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
 export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun): Promise<CreatedRun> {
-  const vars = await variablesForRun(deps.knex, deps, { owner_id: ctx.repo.owner.id, repo_id: ctx.repo.id });
+  const vars = await variablesForRun(deps.knex, ctx.repo.owner.id, ctx.repo.id);
   let preError: [number, string] | null = wf.detectionError ? [PreExecutionErrorCode.EventDetectionError, wf.detectionError] : null;
   let planned: PlannedJob[] = [];
   if (!preError) {

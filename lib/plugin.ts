@@ -10,7 +10,8 @@ import { parseOptions, type ActionsPluginOptions } from './options.js';
 import { openDatabase, migrate, type Database } from './db.js';
 import { gitHost } from './githost.js';
 import type { Config, Deps } from './deps.js';
-import type { Clock } from './types.js';
+import type { Clock, TaskTokenInfo } from './types.js';
+import { verifyTaskToken } from './task-token.js';
 import { mountRoutes } from '../routes/index.js';
 import { initKeys } from './keys.js';
 import { createHooks, type Hooks } from './hooks.js';
@@ -25,6 +26,8 @@ export interface ActionsPlugin extends Router {
   hooks: Hooks;
   /** the programmatic API the REST routes are built on */
   service: Service;
+  /** resolves a task's automatic token (GITHUB_TOKEN) for the host's own API, or null */
+  verifyTaskToken(token: string): Promise<TaskTokenInfo | null>;
   /** stops jobs and closes the database if the plugin opened it */
   close(): Promise<void>;
 }
@@ -87,7 +90,8 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
   ready.catch((e: unknown) => logger.error({ err: e }, 'forge-actions failed to start'));
 
   const router = express.Router() as ActionsPlugin;
-  if (deps) mountRoutes(router, deps, ready);
+  const service = deps && createService(deps);
+  if (deps && service) mountRoutes(router, deps, ready, service);
   else router.use((_req, res) => res.status(503).json({ message: 'actions plugin failed to start' }));
 
   router.ready = ready;
@@ -95,6 +99,7 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
   const started = <T extends object>(build: (d: Deps) => T): T => {
     if (!deps) return new Proxy({} as T, { get: () => () => Promise.reject(openError) });
     const target = build(deps);
+    // members are proxied rather than wrapped by hand so that new service methods need no wiring
     // every member waits for migrations first, so a host may call it right after construction
     return new Proxy(target, {
       get(t, prop, receiver) {
@@ -106,7 +111,8 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
     });
   };
   router.hooks = started((d) => createHooks(d));
-  router.service = started((d) => createService(d));
+  router.service = started(() => service!);
+  router.verifyTaskToken = async (token: string) => (deps ? (await ready, verifyTaskToken(deps, token)) : null);
   router.close = async () => {
     await ready.catch(() => {});
     if (db?.owned) await db.knex.destroy();

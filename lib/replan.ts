@@ -18,7 +18,7 @@ import { failRunPreExecution } from './pre-execution.js';
 import { reusableFetcher, serverReusableKinds } from './reusable-fetch.js';
 import { statusName } from './status.js';
 import type { Repository } from './types.js';
-import { variablesForRun } from './run-variables.js';
+import { variablesForRun } from './variables.js';
 
 type Marker = { job?: string; output?: string; dimension?: string };
 
@@ -74,7 +74,7 @@ export async function replanIncompleteJob(
       jobResults,
       workflowNeeds: blocked.needs,
       supportIncompleteRunsOn: true,
-      vars: await variablesForRun(k, deps, run),
+      vars: await variablesForRun(k, run.owner_id, run.repo_id),
       expandReusable: repo ? serverReusableKinds : [],
       fetchReusable: repo ? reusableFetcher(deps, repo, run.commit_sha) : undefined,
       dedupeNames: false,
@@ -110,7 +110,7 @@ export async function evaluateCallerOutputs(
   const scope = makeScope({
     needs: needsForExpressions(needs),
     inputs: facts.workflowCallInputs,
-    vars: await variablesForRun(k, deps, run),
+    vars: await variablesForRun(k, run.owner_id, run.repo_id),
   });
   const out: Record<string, string> = {};
   for (const [name, definition] of Object.entries(facts.outputs)) {

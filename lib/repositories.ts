@@ -33,3 +33,11 @@ export async function findRepository(deps: Deps, owner: string, name: string): P
   await upsertRepository(deps, fromHost);
   return fromHost;
 }
+
+/** An owner (user or organisation) id by login, from the repositories the host has sent (LIKE only narrows; the exact check is below). */
+export async function findOwner(deps: Deps, login: string): Promise<number> {
+  const rows = (await deps.knex('action_repository').where('full_name', 'like', `${login}/%`).select('owner_id', 'full_name').limit(50)) as Array<{ owner_id: number; full_name: string }>;
+  const row = rows.find((r) => r.full_name.split('/')[0] === login);
+  if (!row) throw new NotFound(`owner ${login} not found`);
+  return Number(row.owner_id);
+}

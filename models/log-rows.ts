@@ -23,13 +23,10 @@ export class LogRowGateway implements Gateway {
     }
   }
 
-  async range(taskId: number, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<LogRowRow[]> {
-    const rows = (await this.k('action_log_row')
-      .where({ task_id: taskId })
-      .andWhere('index', '>=', from)
-      .andWhere('index', '<', to)
-      .orderBy('index')
-      .select('index', 'time', 'content')) as LogRowRow[];
+  async range(taskId: number, from = 0, to?: number): Promise<LogRowRow[]> {
+    const q = this.k('action_log_row').where({ task_id: taskId }).andWhere('index', '>=', from);
+    if (to !== undefined) q.andWhere('index', '<', to);
+    const rows = (await q.orderBy('index').select('index', 'time', 'content')) as LogRowRow[];
     return rows.map((r) => ({ index: Number(r.index), time: Number(r.time), content: r.content }));
   }
 

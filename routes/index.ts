@@ -3,8 +3,10 @@ import type { Router } from 'express';
 import type { Deps } from '../lib/deps.js';
 import { runnerProtocol } from './runner/index.js';
 import { oidcRouter } from './oidc.js';
+import { restApi } from './rest/index.js';
+import type { Service } from '../lib/service.js';
 
-export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>): void {
+export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>, service: Service): void {
   let started = false;
   let failed: unknown;
   ready.then(
@@ -20,4 +22,5 @@ export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>): v
   });
   router.use('/api/actions', oidcRouter(deps));
   router.use('/api/actions', runnerProtocol(deps));
+  router.use('/api/v1', restApi(deps, service));
 }

@@ -4,7 +4,7 @@
 /** Plans a workflow into single-job documents (see "Contract: the planner"). */
 export { planWorkflow } from './planner.js';
 /** Maximum reusable-workflow nesting depth (5, as jobparser). */
-export { RECURSION_LIMIT } from './planner.js';
+export { RECURSION_LIMIT, MATRIX_LIMIT } from './planner.js';
 export type { PlanOptions, PlannedDocument, ReusableKind, ReusableRef } from './planner.js';
 
 /** planJobs: plans and describes each job; serializePayload: the stored workflow_payload text; replanJob: re-plans an incomplete job. */

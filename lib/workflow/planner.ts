@@ -47,6 +47,8 @@ export interface PlanOptions {
 export type PlannedDocument = Record<string, unknown>;
 
 export const RECURSION_LIMIT = 5;
+/** GitHub's cap on matrix combinations per job (Forgejo has none; an unbounded product would flood the job table). */
+export const MATRIX_LIMIT = 256;
 const INCOMPLETE_SUFFIX = ' (incomplete matrix)';
 const CODE = PreExecutionErrorCode.JobParsingError;
 
@@ -192,6 +194,9 @@ async function planJob(ctx: PlanContext, jobId: string, raw: Record<string, unkn
       try {
         const expanded = expandMatrix(evaluatedMatrix);
         combos = expanded ? sortCombinations(expanded) : [{}];
+        if (combos.length > MATRIX_LIMIT) {
+          throw ctx.src.error(['jobs', jobId, 'strategy', 'matrix'], `the matrix of job ${jobId} has ${combos.length} combinations; the limit is ${MATRIX_LIMIT}`, CODE);
+        }
       } catch (e) {
         if (e instanceof MatrixError) throw ctx.src.error(['jobs', jobId, 'strategy', 'matrix'], e.message, CODE);
         throw e;

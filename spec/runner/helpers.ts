@@ -28,7 +28,8 @@ export interface Env {
 export async function startEnv(kind: DbKind): Promise<Env> {
   const db = openDatabase(await freshDatabaseUrl(kind));
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-logs-'));
-  const server = await startTestServer(kind, { database: db.knex, logDir });
+  const debug = process.env.DEBUG_RUNNER_SPEC ? { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } : undefined;
+  const server = await startTestServer(kind, { database: db.knex, logDir, ...(debug ? { logger: debug } : {}) });
   const deps = testDeps(db.knex, db.dialect, { clock: server.clock, logDir });
   return {
     server,

@@ -95,7 +95,7 @@ forEachDatabase('secrets', (kind) => {
     expect((await secretsOfJob(deps.knex, deps, run, job)).SHARED).to.equal('repo');
   });
 
-  it('rotateSecretKey re-encrypts every secret; the old key is then refused at start', async () => {
+  it('rotateSecretKey re-encrypts every secret and refuses a wrong old key', async () => {
     await setSecret(deps, repo, 'A', 'alpha');
     await setSecret(deps, owner, 'B', 'beta');
     const before = (await deps.knex('action_secret').orderBy('id')).map((r: { data: string }) => r.data);

@@ -1,0 +1,24 @@
+// Cancels a repository's pending scheduled runs (Forgejo's CancelPreviousJobs
+// for schedule runs): when the repository is archived or disabled, or when the
+// default branch they were scheduled on is no longer the default.
+import type { Deps } from '../deps.js';
+import { Outbox } from '../outbox.js';
+import { killRun } from '../cancel.js';
+import { Status } from '../status.js';
+
+/** `ref` = the old default branch's short name, or null for every scheduled run of the repository */
+export async function cancelScheduledRuns(deps: Deps, repoId: number, ref: string | null): Promise<void> {
+  const q = deps.knex('action_run').where({ repo_id: repoId }).andWhere('schedule_id', '>', 0).whereIn('status', [Status.waiting, Status.running, Status.blocked]);
+  if (ref !== null) q.andWhere({ ref });
+  const runs = (await q.select('id')) as Array<{ id: number }>;
+  for (const { id } of runs) {
+    const outbox = new Outbox();
+    // one transaction per run: a failure leaves the others cancelled
+    try {
+      await deps.knex.transaction((trx) => killRun(trx, deps, outbox, id, Status.cancelled));
+      await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+    } catch (e) {
+      deps.logger.error({ err: e, run: id }, 'could not cancel scheduled run');
+    }
+  }
+}

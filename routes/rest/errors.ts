@@ -1,0 +1,55 @@
+// The one place typed errors become HTTP answers for the REST API:
+// `{ "message": ... }` with the status, never a stack trace.
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { isActionsError, type ActionsError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/types.js';
+
+export function httpStatusOf(e: ActionsError): number {
+  switch (e.kind) {
+    case 'not_found':
+      return 404;
+    case 'invalid_argument':
+      // a workflow_dispatch input that breaks a rule is a 422, as Forgejo's API answers
+      return e.field === 'inputs' ? 422 : 400;
+    case 'unauthenticated':
+      return 401;
+    case 'permission_denied':
+      return 403;
+    case 'conflict':
+    case 'already_exists':
+    case 'failed_precondition':
+      return 409;
+    case 'unavailable':
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (isActionsError(err)) {
+      const status = httpStatusOf(err);
+      if (status >= 500) logger.error({ err }, 'REST API error');
+      res.status(status).json({ message: err.message });
+      return;
+    }
+    const e = err as { type?: string; status?: number; statusCode?: number };
+    // body-parser errors: malformed JSON, a body over the limit
+    if (e && typeof e === 'object' && (e.type === 'entity.parse.failed' || e.type === 'entity.too.large' || e.status === 400 || e.status === 413)) {
+      res.status(e.status ?? e.statusCode ?? 400).json({ message: e.type === 'entity.too.large' ? 'request body too large' : 'malformed JSON body' });
+      return;
+    }
+    logger.error({ err }, 'unexpected REST API error');
+    res.status(500).json({ message: 'internal error' });
+  };
+}
+
+/** Express 5 forwards rejected promises to the error handler; this only types the handler. */
+export function route(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => fn(req, res).catch(next);
+}

@@ -1,0 +1,32 @@
+// One plugin instance in its own process on a shared database: prints
+// {"port":N} once it listens, and exits when its stdin closes (the parent
+// died or is done), so no instance outlives its test or benchmark.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { actionsPlugin } from '../../../lib/index.js';
+import { silentLogger } from '../../support/plugin.js';
+
+const url = process.argv[2]!;
+const logDir = process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-child-logs-'));
+const plugin = actionsPlugin({ database: url, cron: false, logger: silentLogger, logDir });
+await plugin.ready;
+const app = express();
+app.use('/actions', plugin);
+const server = http.createServer(app);
+server.keepAliveTimeout = 60_000;
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+const stop = async () => {
+  server.closeAllConnections();
+  server.close();
+  await plugin.close();
+  process.exit(0);
+};
+process.stdin.on('end', () => void stop());
+process.stdin.on('close', () => void stop());
+process.stdin.resume();
+process.on('SIGTERM', () => void stop());
