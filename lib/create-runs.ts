@@ -60,6 +60,8 @@ export interface RunContext {
   pullRequestNumber?: number;
   scheduleId?: number;
   inputs?: Record<string, unknown>;
+  /** runs first inside the run's transaction (a schedule occurrence claim); throwing writes nothing */
+  claim?: (trx: Executor) => Promise<void>;
 }
 
 /** Reads the workflow files of the repository at `sha`, in the first workflow directory that exists. */
@@ -142,6 +144,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
   const deliveryKey = ctx.deliveryKey ? `${ctx.deliveryKey}:${wf.triggerEvent}` : null;
   const outbox = new Outbox();
   const run = await deps.knex.transaction(async (trx) => {
+    if (ctx.claim) await ctx.claim(trx);
     const runs = new RunGateway(trx, deps.dialect);
     if (deliveryKey) {
       // a redelivered event: serialise on the key so two instances agree on who creates the run

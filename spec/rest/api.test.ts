@@ -49,7 +49,7 @@ forEachDatabase('REST API', (kind) => {
     t = await startTestServer(kind, { host });
     const repo = host.repo('alice/app', 1);
     const sha = host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/ci.yml': workflow, '.forgejo/workflows/manual.yml': dispatchable });
-    [{ id: runId }] = (await t.plugin.hooks.push(pushPayload(repo, 'refs/heads/main', sha))) as [{ id: number }];
+    runId = (await t.plugin.hooks.push(pushPayload(repo, "refs/heads/main", sha)))[0]!.id;
   });
   afterEach(() => t.close());
   const get = (path: string, perm = 'read') => request(t.app).get(base + path).set('x-test-perm', perm).set('authorization', 'token test');
