@@ -18,6 +18,7 @@ import {
 } from './runners.js';
 import { readJobLog, type ReadLogOptions } from './logs/index.js';
 import { rotateSecretKey } from './keys.js';
+import { rotateSigningKey } from './oidc/signing-keys.js';
 import { trustUser, revokeTrust } from './trust.js';
 
 export function createService(deps: Deps) {
@@ -34,6 +35,10 @@ export function createService(deps: Deps) {
       delete: (scope: Scope, name: string) => deleteSecret(deps, scope, name),
       /** re-encrypts every secret (and signing key) under a new secretKey */
       rotateKey: (oldKey: string, newKey: string) => rotateSecretKey(deps, oldKey, newKey),
+    },
+    oidc: {
+      /** a new id-token signing key; the old one stays published until its tokens expire */
+      rotateSigningKey: () => rotateSigningKey(deps),
     },
     variables: {
       list: (scope: Scope) => listVariables(deps, scope),

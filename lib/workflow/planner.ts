@@ -103,6 +103,7 @@ async function planLevel(content: string, options: PlanOptions, level: Level): P
   const header = level.header ?? { name: root['name'], env: root['env'], defaults: root['defaults'] };
   const on = level.inherited ? level.on : ('on' in root ? { value: root['on'] } : null);
   const workflowOidc = root['enable-openid-connect'];
+  const workflowPermissions = root['permissions'];
 
   const jobsNode = root['jobs'];
   if (jobsNode !== undefined && jobsNode !== null && !isMapping(jobsNode)) throw src.error(['jobs'], '`jobs` must be a mapping of job ids to jobs');
@@ -117,8 +118,11 @@ async function planLevel(content: string, options: PlanOptions, level: Level): P
   for (const [jobId, rawJob] of Object.entries(jobs)) {
     const raw = rawJob as Record<string, unknown>;
     const oidc = raw['enable-openid-connect'] ?? workflowOidc;
+    // GitHub's opt-in (`permissions: id-token: write`, job level replacing workflow level) counts as Forgejo's flag
+    const permissions = raw['permissions'] !== undefined ? raw['permissions'] : workflowPermissions;
+    const wantsOidc = oidc === true || oidc === 'true' || grantsIdToken(permissions);
     for (const planned of await planJob(ctx, jobId, raw)) {
-      docs.push(assemble(header, on, planned, oidc === true || oidc === 'true', depth));
+      docs.push(assemble(header, on, planned, wantsOidc, depth));
       if (planned.expansion) expansions.push(planned.expansion);
     }
   }
@@ -455,6 +459,10 @@ function reevaluateInnerRunsOn(ctx: PlanContext, d: PlannedDocument, jobId: stri
     if (r.matrix) d['incomplete_runs_on_matrix'] = r.matrix;
   }
   (d['jobs'] as Record<string, unknown>)[jobId] = orderJob(job);
+}
+
+function grantsIdToken(permissions: unknown): boolean {
+  return permissions === 'write-all' || (isMapping(permissions) && permissions['id-token'] === 'write');
 }
 
 /** Builds a document in jobparser's key order. */

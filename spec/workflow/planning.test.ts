@@ -142,3 +142,24 @@ describe('job-level if', () => {
   });
   it('a syntax error is a WorkflowError', () => expect(() => evaluateJobIf('a ==', {})).to.throw(WorkflowError));
 });
+
+describe('OIDC opt-in through permissions', () => {
+  it('marks jobs with `permissions: id-token: write` (job level over workflow level) like enable-openid-connect', async () => {
+    const { planWorkflow } = await import('../../lib/workflow/index.js');
+    const docs = await planWorkflow(`
+on: push
+permissions:
+  id-token: write
+jobs:
+  a:
+    runs-on: u
+    steps: [{ run: x }]
+  b:
+    runs-on: u
+    permissions:
+      contents: read
+    steps: [{ run: x }]
+`);
+    expect(docs.map((d) => d['enable-openid-connect'] === true)).to.deep.equal([true, false]);
+  });
+});
