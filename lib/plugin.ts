@@ -16,6 +16,8 @@ import { mountRoutes } from '../routes/index.js';
 import { initKeys } from './keys.js';
 import { createHooks, type Hooks } from './hooks.js';
 import { createService, type Service } from './service.js';
+import { createJobs, type JobScheduler, type Jobs } from '../jobs/index.js';
+import { refreshSchedules } from './schedules/index.js';
 
 export interface ActionsPlugin extends Router {
   /** resolves when migrations ran and maintenance jobs are scheduled; rejects with the cause otherwise */
@@ -26,6 +28,8 @@ export interface ActionsPlugin extends Router {
   hooks: Hooks;
   /** the programmatic API the REST routes are built on */
   service: Service;
+  /** one pass of a maintenance job now (`schedules`, `zombies`, `endless`, `abandoned`, `logs`, `runners`, `reconcile`), lease-guarded */
+  jobs: Jobs;
   /** resolves a task's automatic token (GITHUB_TOKEN) for the host's own API, or null */
   verifyTaskToken(token: string): Promise<TaskTokenInfo | null>;
   /** stops jobs and closes the database if the plugin opened it */
@@ -69,7 +73,8 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
   let db: Database | undefined;
   let openError: unknown;
   try {
-    db = openDatabase(o.database);
+    // the factory is the one place that reads the environment
+    db = openDatabase(o.database ?? (process.env.ACTIONS_DATABASE_URL || undefined));
   } catch (e) {
     openError = e;
   }
@@ -85,7 +90,14 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
     events,
   };
 
-  const ready: Promise<void> = deps ? migrate(deps.db).then(() => initKeys(deps)) : Promise.reject(openError);
+  const scheduler: JobScheduler | undefined = deps && createJobs(deps);
+  const ready: Promise<void> = deps
+    ? migrate(deps.db)
+        .then(() => initKeys(deps))
+        .then(() => {
+          if (config.cron) scheduler!.start();
+        })
+    : Promise.reject(openError);
   // `ready` is awaited by the host; this branch only keeps an unobserved failure from crashing the process
   ready.catch((e: unknown) => logger.error({ err: e }, 'forge-actions failed to start'));
 
@@ -110,11 +122,13 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
       },
     });
   };
-  router.hooks = started((d) => createHooks(d));
+  router.hooks = started((d) => createHooks(d, { repositoryChanged: refreshSchedules }));
   router.service = started(() => service!);
+  router.jobs = started((): Jobs => ({ run: (name: string) => scheduler!.run(name) }));
   router.verifyTaskToken = async (token: string) => (deps ? (await ready, verifyTaskToken(deps, token)) : null);
   router.close = async () => {
     await ready.catch(() => {});
+    await scheduler?.stop();
     if (db?.owned) await db.knex.destroy();
   };
   return router;
