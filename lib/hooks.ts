@@ -29,7 +29,7 @@ export interface Hooks {
 
 export interface HookListeners {
   /** called after a push to the default branch and on repositoryUpdated, to refresh schedules */
-  repositoryChanged?(deps: Deps, repo: Repository, sha: string | null): Promise<void>;
+  repositoryChanged?(deps: Deps, repo: Repository, sha: string | null, message?: string): Promise<void>;
 }
 
 export function createHooks(deps: Deps, listeners: HookListeners = {}): Hooks {
@@ -38,7 +38,7 @@ export function createHooks(deps: Deps, listeners: HookListeners = {}): Hooks {
     if (!ev) return [];
     const runs = await handleForgeEvent(deps, ev);
     const defaultRef = `refs/heads/${ev.repo.default_branch || 'main'}`;
-    if (name === 'push' && ev.ref === defaultRef && listeners.repositoryChanged) await listeners.repositoryChanged(deps, ev.repo, ev.sha);
+    if (name === 'push' && ev.ref === defaultRef && listeners.repositoryChanged) await listeners.repositoryChanged(deps, ev.repo, ev.sha, ev.message);
     return runs;
   };
   return {

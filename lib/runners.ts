@@ -258,8 +258,9 @@ export async function authenticatePoll(deps: Deps, uuid: string, token: string, 
 
 // ---- listing and deletion --------------------------------------------------
 
-export async function listRunners(deps: Deps, scope: ScopeInput = {}): Promise<RunnerInfo[]> {
-  const rows = await new RunnerGateway(deps.knex, deps.dialect).listByScope(normalizeScope(scope));
+/** the runners of exactly this scope; `all` lists every runner (the instance admin's view) */
+export async function listRunners(deps: Deps, scope: ScopeInput = {}, opts: { all?: boolean } = {}): Promise<RunnerInfo[]> {
+  const rows = await new RunnerGateway(deps.knex, deps.dialect).listByScope(opts.all ? null : normalizeScope(scope));
   return rows.map((r) => runnerInfo(deps, r));
 }
 

@@ -20,11 +20,13 @@ import { readJobLog, type ReadLogOptions } from './logs/index.js';
 import { rotateSecretKey } from './keys.js';
 import { rotateSigningKey } from './oidc/signing-keys.js';
 import { trustUser, revokeTrust } from './trust.js';
+import { listSchedules } from './schedules/index.js';
 
 export function createService(deps: Deps) {
   return {
     runs: runService(deps),
     dispatch: (req: DispatchRequest) => dispatchWorkflow(deps, req),
+    schedules: { list: (repoId: number) => listSchedules(deps, repoId) },
     logs: {
       /** a job's current log lines, whole or one step */
       job: (jobId: number, opts: ReadLogOptions = {}) => readJobLog(deps, jobId, opts),

@@ -61,17 +61,14 @@ export class RunnerGateway implements Gateway {
    * carries the request key, in one read: an idle poll costs exactly this query.
    */
   async forPoll(uuid: string, requestKey: string | null): Promise<{ runner: RunnerRow; version: number; keyUsed: boolean } | undefined> {
-    const k = this.k;
-    const cols: Array<string | ReturnType<Executor['raw']>> = [
-      'r.*',
-      k.raw('(select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__'),
-    ];
-    if (requestKey !== null) {
-      cols.push(
-        k.raw('(select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__', [requestKey]),
-      );
-    }
-    const row = (await k('action_runner as r').select(cols).where({ 'r.uuid': uuid, 'r.deleted': 0 }).first()) as Record<string, unknown> | undefined;
+    // hand-written SQL: this is the hot path of every poll, and the builder costs as much as the query
+    const keyed = requestKey !== null;
+    const sql =
+      'select r.*, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__' +
+      (keyed ? ', (select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__' : '') +
+      ' from action_runner r where r.uuid = ? and r.deleted = 0 limit 1';
+    const res = (await this.k.raw(sql, keyed ? [requestKey, uuid] : [uuid])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
+    const row = Array.isArray(res) ? res[0] : res.rows?.[0];
     if (!row) return undefined;
     const { tasks_version__: v, key_used__: used, ...rest } = row;
     return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: Number(used ?? 0) > 0 };

@@ -21,7 +21,7 @@ export const AUTO_DISABLED = ['workflow no longer parses: ', 'scheduled run fail
 export const SCHEDULE_EVENT_PAYLOAD = JSON.stringify({ action: 'schedule' });
 
 /** the `repositoryChanged` hook listener: brings the repository's schedules in line with its default branch */
-export async function refreshSchedules(deps: Deps, repo: Repository, sha: string | null): Promise<void> {
+export async function refreshSchedules(deps: Deps, repo: Repository, sha: string | null, message?: string): Promise<void> {
   const branch = repo.default_branch || 'main';
   if (repo.archived || repo.disabled) {
     await removeSchedules(deps, repo.id);
@@ -38,7 +38,7 @@ export async function refreshSchedules(deps: Deps, repo: Repository, sha: string
     if ((await gateway.refs(repo.id)).some((r) => r !== branch)) await removeSchedules(deps, repo.id);
     return;
   }
-  await registerSchedules(deps, repo, branch, head, sha ? 'push' : 'schedule');
+  await registerSchedules(deps, repo, branch, head, sha ? 'push' : 'schedule', message);
 }
 
 async function removeSchedules(deps: Deps, repoId: number): Promise<void> {
@@ -49,10 +49,11 @@ async function removeSchedules(deps: Deps, repoId: number): Promise<void> {
 }
 
 /** Replaces the repository's schedules with those of commit `sha` on `branch`. */
-export async function registerSchedules(deps: Deps, repo: Repository, branch: string, sha: string, event: string): Promise<void> {
+export async function registerSchedules(deps: Deps, repo: Repository, branch: string, sha: string, event: string, message?: string): Promise<void> {
   const { dir, files } = await readWorkflowFiles(deps, repo, sha);
   const detected = detectWorkflows({ files, event: 'push', payload: {}, changedFiles: null, detectSchedules: true });
-  const titleRow = (await deps.knex('action_run').where({ repo_id: repo.id, commit_sha: sha }).first('title')) as { title: string } | undefined;
+  // Forgejo's title is the commit's first line; without the push message, a run on that commit has it
+  const titleRow = message ? { title: message.split('\n')[0] ?? '' } : ((await deps.knex('action_run').where({ repo_id: repo.id, commit_sha: sha }).first('title')) as { title: string } | undefined);
   await deps.knex.transaction(async (trx) => {
     // pushes handled by several instances at once must not interleave their delete and insert
     await advisoryXactLock(trx, deps.dialect, `schedules:${repo.id}`);

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
-import { jobsChanged } from '../emitter.js';
+import { jobsChanged, tryLockRun } from '../emitter.js';
 import { generateToken, hashToken } from '../tokens.js';
 import { Status } from '../status.js';
 import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js';
@@ -112,6 +112,7 @@ async function pick(
 ): Promise<{ tasks: AssignedTask[]; contended: boolean }> {
   const tasksGw = new TaskGateway(trx, deps.dialect);
   const runs = new Map<number, RunRow>();
+  const lockedRuns = new Set<number>();
   const tasks: AssignedTask[] = [];
   let contended = false;
   let after: { updated: number; id: number } | null = null;
@@ -121,6 +122,14 @@ async function pick(
     for (const candidate of page) {
       if (tasks.length >= capacity) break;
       if (!runsOn(runner.labels, candidate.runs_on)) continue;
+      // lock order is run, then job (lib/emitter.ts): a run another transaction holds is a lost race, not a wait
+      if (!lockedRuns.has(candidate.run_id)) {
+        if (!(await tryLockRun(trx, deps, candidate.run_id))) {
+          contended = true;
+          continue;
+        }
+        lockedRuns.add(candidate.run_id);
+      }
       const job = await tasksGw.claimJob(candidate.id, now);
       if (!job) {
         contended = true;
@@ -138,7 +147,7 @@ async function pick(
     const last = page[page.length - 1]!;
     after = { updated: last.updated, id: last.id };
   }
-  // run rows are locked in id order, so two fetches claiming jobs of the same runs cannot deadlock
+  // the runs are locked already; the emitter settles each (run status, events)
   for (const runId of [...runs.keys()].sort((a, b) => a - b)) await jobsChanged(trx, deps, outbox, runId);
   return { tasks, contended };
 }

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
-import { jobsChanged } from '../emitter.js';
+import { jobsChanged, lockRun } from '../emitter.js';
 import { asResult, isDone, Status, statusName } from '../status.js';
 import type { Executor } from '../../models/base.js';
 import { JobGateway } from '../../models/jobs.js';
@@ -98,9 +98,15 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
   const outbox = new Outbox();
   const result = await deps.knex.transaction(async (trx) => {
     const tasks = new TaskGateway(trx, deps.dialect);
-    let task = await tasks.get(state.id, { lock: true });
-    if (!task) throw new ActionsError('internal', 'update task: resource does not exist');
-    if (task.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
+    const peek = await tasks.get(state.id);
+    if (!peek) throw new ActionsError('internal', 'update task: resource does not exist');
+    if (peek.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
+    if (!isDone(peek.status)) {
+      // lock order is run, then job and task rows (lib/emitter.ts), as for a cancel
+      const runId = (await trx('action_run_job').where({ id: peek.job_id }).first('run_id')) as { run_id: number } | undefined;
+      if (runId) await lockRun(trx, deps, runId.run_id);
+    }
+    let task = (await tasks.get(state.id, { lock: true }))!;
     if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));

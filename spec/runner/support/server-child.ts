@@ -12,7 +12,8 @@ import { silentLogger } from '../../support/plugin.js';
 
 const url = process.argv[2]!;
 const logDir = process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-child-logs-'));
-const plugin = actionsPlugin({ database: url, cron: false, logger: silentLogger, logDir });
+const logger = process.env.DEBUG_RUNNER_SPEC ? { ...silentLogger, warn: console.error, error: console.error } : silentLogger;
+const plugin = actionsPlugin({ database: url, cron: false, logger, logDir });
 await plugin.ready;
 const app = express();
 app.use('/actions', plugin);

@@ -1,0 +1,97 @@
+// Reconciliation: the emitter settles runs inside the transaction that
+// changes a job, so a consistent database never needs this pass. It exists for
+// the database that is not: rows written by an older version, a crash between
+// two transactions of a multi-step operation, a manual edit. It finds jobs the
+// emitter should have moved and hands their runs to the emitter again.
+import type { Deps } from './deps.js';
+import { Outbox } from './outbox.js';
+import { jobsChanged, lockRun, resolveBlockedJobs } from './emitter.js';
+import { aggregateStatus, doneStatuses, isDone, pendingStatuses, Status } from './status.js';
+import { queueCommitStatuses } from './commit-status.js';
+import { JobGateway, toJob, type JobRow } from '../models/jobs.js';
+import type { KeepGoing } from './maintenance-timeouts.js';
+
+const PAGE = 200;
+
+export interface ReconcileResult {
+  /** jobs that took their finished task's status */
+  jobs: number;
+  /** runs handed to the emitter */
+  runs: number;
+}
+
+export async function reconcile(deps: Deps, keepGoing: KeepGoing = async () => true): Promise<ReconcileResult> {
+  const jobs = await finishJobsOfDoneTasks(deps);
+  const runs = await settleRuns(deps, keepGoing);
+  return { jobs, runs };
+}
+
+/** a job still waiting or running whose current task is done takes the task's result (a lost final UpdateTask write) */
+async function finishJobsOfDoneTasks(deps: Deps): Promise<number> {
+  const rows = (await deps.knex('action_run_job as j')
+    .join('action_task as t', 't.id', 'j.task_id')
+    .whereIn('j.status', [Status.waiting, Status.running])
+    .andWhere('j.task_id', '>', 0)
+    .whereIn('t.status', doneStatuses)
+    .select('j.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
+  let fixed = 0;
+  for (const r of rows) {
+    const outbox = new Outbox();
+    try {
+      const done = await deps.knex.transaction(async (trx) => {
+        await lockRun(trx, deps, r.run_id);
+        const job = await new JobGateway(trx, deps.dialect).get(r.id);
+        if (!job || isDone(job.status) || job.task_id <= 0) return false;
+        const task = (await trx('action_task').where({ id: job.task_id }).first('status', 'stopped', 'updated')) as { status: number; stopped: number; updated: number } | undefined;
+        if (!task || !isDone(task.status)) return false;
+        const n = await new JobGateway(trx, deps.dialect).update(job.id, { status: task.status, stopped: Number(task.stopped) || Number(task.updated), updated: Number(task.updated) }, { status: job.status, task_id: job.task_id });
+        if (n !== 1) return false;
+        await jobsChanged(trx, deps, outbox, r.run_id);
+        return true;
+      });
+      if (done) {
+        fixed++;
+        queueCommitStatuses(deps, outbox, r.run_id);
+      }
+      await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+    } catch (e) {
+      deps.logger.error({ err: e, job: r.id }, 'reconcile: could not finish job');
+    }
+  }
+  return fixed;
+}
+
+/** does the emitter have work left in this run: blocked jobs it can resolve, or a run status that is not its jobs' aggregate */
+export function runNeedsSettling(runStatus: number, jobs: JobRow[]): boolean {
+  if (jobs.length === 0) return false;
+  return resolveBlockedJobs(jobs).size > 0 || aggregateStatus(jobs.map((j) => j.status)) !== runStatus;
+}
+
+async function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
+  let settled = 0;
+  let afterId = 0;
+  for (;;) {
+    const runs = (await deps.knex('action_run').whereIn('status', pendingStatuses).andWhere('id', '>', afterId).orderBy('id').limit(PAGE).select('id', 'status')) as Array<{ id: number; status: number }>;
+    if (runs.length === 0) return settled;
+    afterId = runs[runs.length - 1]!.id;
+    const jobRows = (await deps.knex('action_run_job').whereIn('run_id', runs.map((r) => r.id)).orderBy('id')) as Record<string, unknown>[];
+    const byRun = new Map<number, JobRow[]>();
+    for (const row of jobRows) {
+      const j = toJob(row)!;
+      byRun.set(j.run_id, [...(byRun.get(j.run_id) ?? []), j]);
+    }
+    for (const run of runs) {
+      if (!runNeedsSettling(run.status, byRun.get(run.id) ?? [])) continue;
+      const outbox = new Outbox();
+      try {
+        await deps.knex.transaction((trx) => jobsChanged(trx, deps, outbox, run.id));
+        settled++;
+        queueCommitStatuses(deps, outbox, run.id);
+        await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+      } catch (e) {
+        deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run');
+      }
+    }
+    if (runs.length < PAGE || !(await keepGoing())) return settled;
+  }
+}
