@@ -17,3 +17,7 @@ export {
   Unavailable,
   AlreadyExists,
 } from './errors.js';
+export { planWorkflow, makeScope, interpolate, evaluateExpression } from './workflow/index.js';
+export type { PlanOptions, ScopeInput } from './workflow/index.js';
+export { RunnerClient, TaskReporter, Result, protocolClients } from './client/runner-client.js';
+export type { Task, RunnerCredentials, RegisterOptions, FetchOptions, FetchOutcome } from './client/runner-client.js';

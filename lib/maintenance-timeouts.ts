@@ -12,7 +12,6 @@ import { stopTask } from './stop-task.js';
 import { endJob } from './cancel.js';
 import { Status } from './status.js';
 import { queueCommitStatuses } from './commit-status.js';
-import { archiveTaskLog } from './logs/index.js';
 import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { JobGateway } from '../models/jobs.js';
 
@@ -68,8 +67,6 @@ async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (
     if (!task || task.status !== Status.running || !stale(task)) return false;
     if (!(await stopTask(trx, deps, outbox, taskId, Status.failure))) return false;
     await jobsChanged(trx, deps, outbox, runId);
-    const stopped = await tasks.get(taskId);
-    if (stopped) await archiveTaskLog(trx, deps, stopped);
     return true;
   });
   if (done) queueCommitStatuses(deps, outbox, runId);

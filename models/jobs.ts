@@ -60,6 +60,13 @@ export class JobGateway implements Gateway {
     return (await q).map((r: Record<string, unknown>) => toJob(r)!);
   }
 
+  /** the jobs of a run with the given job keys (a job's needs), in id order */
+  async ofRunByKeys(runId: number, jobKeys: string[]): Promise<JobRow[]> {
+    if (jobKeys.length === 0) return [];
+    const rows = await this.k('action_run_job').where({ run_id: runId }).whereIn('job_id', jobKeys).orderBy('id');
+    return rows.map((r: Record<string, unknown>) => toJob(r)!);
+  }
+
   async insertMany(jobs: NewJob[]): Promise<JobRow[]> {
     if (jobs.length === 0) return [];
     const rows = await this.k('action_run_job').insert(jobs.map(toColumns)).returning('*');

@@ -7,14 +7,23 @@
 // DEMO_DATA (./data), DEMO_EXIT=1 to stop once the run is done.
 import express from 'express';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { actionsPlugin, gitHost, type Repository, type Job } from '../../lib/index.js';
 import { ShellRunner } from '../runner/shell-runner.js';
 import { pushDemoCommit } from './sample-repo.js';
 
-const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(process.env.DEMO_DATA ?? './data');
 const root = path.join(dataDir, 'repos');
+
+// listen first, so that PORT=0 (a free port, for tests) gives the URLs to hand out
+const app = express();
+const server = app.listen(Number(process.env.PORT ?? 3000));
+await new Promise<void>((resolve, reject) => {
+  server.once('listening', resolve);
+  server.once('error', reject);
+});
+const port = (server.address() as AddressInfo).port;
 const publicUrl = `http://localhost:${port}/`;
 
 const repo: Repository = {
@@ -48,15 +57,9 @@ const plugin = actionsPlugin({
   }),
 });
 
-const app = express();
 app.use('/actions', plugin);
 app.get('/', (_req, res) => {
   res.type('text/plain').send(`forge-actions demo forge\n\nruns: ${publicUrl}actions/api/v1/repos/demo/hello/actions/runs\n`);
-});
-const server = app.listen(port);
-await new Promise<void>((resolve, reject) => {
-  server.once('listening', resolve);
-  server.once('error', reject);
 });
 await plugin.ready;
 console.log(`forge-actions demo forge on ${publicUrl} (plugin at ${publicUrl}actions, data in ${dataDir})`);

@@ -37,8 +37,9 @@ interface StepDef {
 
 type Ctx = Record<string, unknown>;
 
+// protobuf-es hands google.protobuf.Struct over as a plain JSON object
 function contextOf(task: Task): Ctx {
-  return (task.context?.toJson?.() as Ctx | undefined) ?? (task.context ? JSON.parse(JSON.stringify(task.context)) : {});
+  return (task.context ?? {}) as Ctx;
 }
 
 export class ShellRunner {

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
+import { queueCommitStatuses } from '../commit-status.js';
 import { jobsChanged, tryLockRun } from '../emitter.js';
 import { generateToken, hashToken } from '../tokens.js';
 import { Status } from '../status.js';
@@ -148,7 +149,11 @@ async function pick(
     after = { updated: last.updated, id: last.id };
   }
   // the runs are locked already; the emitter settles each (run status, events)
-  for (const runId of [...runs.keys()].sort((a, b) => a - b)) await jobsChanged(trx, deps, outbox, runId);
+  for (const runId of [...runs.keys()].sort((a, b) => a - b)) {
+    await jobsChanged(trx, deps, outbox, runId);
+    // "Has started running", after the commit
+    queueCommitStatuses(deps, outbox, runId);
+  }
   return { tasks, contended };
 }
 

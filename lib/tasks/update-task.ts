@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
+import { queueCommitStatuses } from '../commit-status.js';
 import { jobsChanged, lockRun } from '../emitter.js';
 import { asResult, isDone, Status, statusName } from '../status.js';
 import type { Executor } from '../../models/base.js';
@@ -16,7 +17,7 @@ import { TaskOutputGateway } from '../../models/task-outputs.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
 import { archiveTaskLog } from '../logs/store.js';
-import { deleteIfEphemeral, stopTask } from './stop.js';
+import { deleteIfEphemeral, stopTask } from '../stop-task.js';
 import { checkNonNegative, checkResult, checkTime } from './validate.js';
 
 export const MAX_OUTPUT_KEY_BYTES = 255;
@@ -125,7 +126,7 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
     // the job was cancelled (or re-run) while this task ran: stop the task, the answer tells the runner
     await applySteps(trx, deps, task.id, state.steps);
     const status = job && job.task_id === task.id && job.status === Status.failure ? Status.failure : Status.cancelled;
-    return stopTask(trx, deps, outbox, task, status);
+    return (await stopTask(trx, deps, outbox, task, status))!;
   }
   await applySteps(trx, deps, task.id, state.steps);
   if (state.result === 0) {
@@ -142,6 +143,7 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: statusName(state.result), task_id: task.id } });
   // hands over to the job emitter: run status, unblocked needs
   await jobsChanged(trx, deps, outbox, job.run_id);
+  queueCommitStatuses(deps, outbox, job.run_id);
   await deleteIfEphemeral(trx, deps, runner.id);
   // the runner's scope polls again: a concurrency group it was queued behind may be free now (Forgejo bumps here too)
   await bumpScopeVersion(trx, runner.owner_id, runner.repo_id, now);
