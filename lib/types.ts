@@ -72,6 +72,8 @@ export interface Run {
   created: string;
   updated: string;
   html_url: string;
+  /** why the run failed before any job started (Forgejo's pre-execution error), or null */
+  pre_execution_error: string | null;
 }
 
 /** A job as the REST API and `service` return it. */

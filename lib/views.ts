@@ -7,6 +7,16 @@ import type { JobRow } from '../models/jobs.js';
 import type { Job, Run } from './types.js';
 import { Status, statusName } from './status.js';
 import { jsonArray } from '../models/base.js';
+import { describePreExecutionError } from './pre-execution.js';
+
+function parseDetails(text: string): unknown[] {
+  try {
+    const v: unknown = JSON.parse(text || '[]');
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
 
 const iso = (ms: number): string | null => (ms ? new Date(ms).toISOString() : null);
 
@@ -27,6 +37,7 @@ export function runView(deps: Deps, run: RunRow, repoFullName: string): Run {
     created: new Date(run.created).toISOString(),
     updated: new Date(run.updated).toISOString(),
     html_url: `${deps.config.publicUrl}${repoFullName}/actions/runs/${run.run_number}`,
+    pre_execution_error: run.pre_execution_error_code ? describePreExecutionError(run.pre_execution_error_code, parseDetails(run.pre_execution_error_details)) : null,
   };
 }
 

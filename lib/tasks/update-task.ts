@@ -108,9 +108,10 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
       if (runId) await lockRun(trx, deps, runId.run_id);
     }
     let task = (await tasks.get(state.id, { lock: true }))!;
-    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
+    // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
+    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
     return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
   });
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));

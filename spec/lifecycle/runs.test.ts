@@ -85,6 +85,8 @@ forEachDatabase('runs from forge events', (kind) => {
     });
     const [run] = await t.plugin.hooks.push(pushPayload(repo, 'refs/heads/main', sha));
     expect(run!.status).to.equal('failure');
+    const failed = await t.plugin.service.runs.get(repo.id, run!.id);
+    expect(failed.pre_execution_error).to.match(/^Unable to parse jobs in workflow: .*bad\.yml.*nope/);
     const { items } = await t.plugin.service.runs.jobs(repo.id, run!.id);
     expect(items.map((j) => j.status)).to.deep.equal(['failure']);
   });
