@@ -60,8 +60,15 @@ export interface RunContext {
   pullRequestNumber?: number;
   scheduleId?: number;
   inputs?: Record<string, unknown>;
+  /** the run's variables when the caller already read them (one read per event, not per workflow) */
+  vars?: Record<string, string>;
   /** runs first inside the run's transaction (a schedule occurrence claim); throwing writes nothing */
   claim?: (trx: Executor) => Promise<void>;
+}
+
+interface PreError {
+  code: number;
+  details: unknown[];
 }
 
 /** Reads the workflow files of the repository at `sha`, in the first workflow directory that exists. */
@@ -116,8 +123,8 @@ async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, re
 
 /** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
 export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun): Promise<CreatedRun> {
-  const vars = await variablesForRun(deps.knex, ctx.repo.owner.id, ctx.repo.id);
-  let preError: [number, string] | null = wf.detectionError ? [PreExecutionErrorCode.EventDetectionError, wf.detectionError] : null;
+  const vars = ctx.vars ?? (await variablesForRun(deps.knex, ctx.repo.owner.id, ctx.repo.id));
+  let preError: PreError | null = wf.detectionError ? { code: PreExecutionErrorCode.EventDetectionError, details: [wf.detectionError] } : null;
   let planned: PlannedJob[] = [];
   if (!preError) {
     try {
@@ -131,7 +138,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
         fetchReusable: reusableFetcher(deps, ctx.repo, ctx.sha),
       });
     } catch (e) {
-      preError = [PreExecutionErrorCode.JobParsingError, e instanceof Error ? e.message : String(e)];
+      preError = { code: PreExecutionErrorCode.JobParsingError, details: [e instanceof Error ? e.message : String(e)] };
     }
   }
   const concurrency = preError
@@ -194,44 +201,37 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
         { jobId: '', name: row.title || wf.workflowId, needs: [], runsOn: [], incompleteMatrix: false, incompleteRunsOn: false, incompleteWith: false, payload: '' },
       ], now);
       await trx('action_run_job').where({ run_id: row.id }).update({ status: Status.failure, stopped: now });
-      await failRunPreExecution(trx, deps, outbox, row.id, preError[0], [preError[1]]);
+      await failRunPreExecution(trx, deps, outbox, row.id, preError.code, preError.details);
     } else {
       await insertPlannedJobs(trx, deps, row, planned, now);
-      await consistencyCheck(trx, deps, outbox, row.id);
+      preError = consistencyFailure(planned);
+      if (preError) await failRunPreExecution(trx, deps, outbox, row.id, preError.code, preError.details);
     }
     outbox.add({ type: 'run', payload: { id: row.id, repo_id: row.repo_id, status: statusName(row.status), created: true } });
-    return { row: (await runs.get(row.id))!, created: true };
+    // only a pre-execution failure changed the row since the insert
+    return { row: preError ? (await runs.get(row.id))! : row, created: true };
   });
-  if (run.created) queueCommitStatuses(deps, outbox, run.row.id);
+  if (run.created) queueCommitStatuses(deps, outbox, run.row.id, { repo: ctx.repo });
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
   return { id: run.row.id, run_number: run.row.run_number, workflow_id: run.row.workflow_id, event: run.row.event, status: statusName(run.row.status) };
 }
 
 /**
- * Forgejo's consistencyCheckRun: a job whose dynamic matrix names a job that
- * is not among its needs, or whose runs-on names a matrix dimension a static
- * matrix lacks, would stay blocked forever; fail the run now instead.
+ * Forgejo's consistencyCheckRun, on the planned documents: a job whose dynamic
+ * matrix names a job that is not among its needs, or whose runs-on names a
+ * dimension a static matrix lacks, would stay blocked forever; fail the run now.
  */
-async function consistencyCheck(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<void> {
-  const { parse } = await import('yaml');
-  for (const job of await new JobGateway(k, deps.dialect).ofRun(runId)) {
-    let doc: Record<string, unknown>;
-    try {
-      doc = (parse(job.workflow_payload) as Record<string, unknown>) ?? {};
-    } catch {
-      continue;
-    }
+function consistencyFailure(planned: PlannedJob[]): PreError | null {
+  for (const p of planned) {
+    const doc = p.document;
     const needsMarker = doc.incomplete_matrix_needs as { job?: string } | undefined;
-    if (doc.incomplete_matrix === true && needsMarker?.job && !job.needs.includes(needsMarker.job)) {
-      await failRunPreExecution(k, deps, outbox, runId, PreExecutionErrorCode.IncompleteMatrixMissingJob, [job.job_id, needsMarker.job, job.needs.join(', ')]);
-      return;
+    if (p.incompleteMatrix && needsMarker?.job && !p.needs.includes(needsMarker.job)) {
+      return { code: PreExecutionErrorCode.IncompleteMatrixMissingJob, details: [p.jobId, needsMarker.job, p.needs.join(', ')] };
     }
     const dim = (doc.incomplete_runs_on_matrix as { dimension?: string } | undefined)?.dimension;
-    if (doc.incomplete_runs_on === true && dim && doc.incomplete_matrix !== true) {
-      await failRunPreExecution(k, deps, outbox, runId, PreExecutionErrorCode.IncompleteRunsOnMissingMatrixDimension, [job.job_id, dim]);
-      return;
-    }
+    if (p.incompleteRunsOn && dim && !p.incompleteMatrix) return { code: PreExecutionErrorCode.IncompleteRunsOnMissingMatrixDimension, details: [p.jobId, dim] };
   }
+  return null;
 }
 
 async function disabledWorkflows(deps: Deps, repoId: number): Promise<Set<string>> {
@@ -287,6 +287,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     title: (ev.message.split('\n')[0] ?? '') || ev.event,
     triggerUser: ev.sender,
     deliveryKey: ev.deliveryKey,
+    vars: await variablesForRun(deps.knex, ev.repo.owner.id, ev.repo.id),
   };
   if (ev.pr && pullRequestEvents.has(ev.event)) {
     const pr = ev.pr;

@@ -19,10 +19,14 @@ async function bumpOne(k: Executor, ownerId: number, repoId: number, now: number
  * the job poll for real again.
  */
 export async function bumpTasksVersion(k: Executor, _dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
-  // always in the same order (instance, owner, repo) so concurrent bumps cannot deadlock
-  await bumpOne(k, 0, 0, now);
-  if (ownerId > 0) await bumpOne(k, ownerId, 0, now);
-  if (repoId > 0) await bumpOne(k, 0, repoId, now);
+  // one statement for the three rows, always in the same order (instance, owner, repo) so concurrent bumps cannot deadlock
+  const scopes = [{ owner_id: 0, repo_id: 0 }];
+  if (ownerId > 0) scopes.push({ owner_id: ownerId, repo_id: 0 });
+  if (repoId > 0) scopes.push({ owner_id: 0, repo_id: repoId });
+  await k('action_tasks_version')
+    .insert(scopes.map((s) => ({ ...s, version: 1, created: now, updated: now })))
+    .onConflict(['owner_id', 'repo_id'])
+    .merge({ version: k.raw('action_tasks_version.version + 1'), updated: now });
 }
 
 /** Bumps exactly one scope row (a runner's own scope, after it finished a task). */

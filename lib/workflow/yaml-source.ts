@@ -17,11 +17,34 @@ export interface YamlSource {
   error(path: YamlPath, message: string, code?: PreExecutionErrorCode): WorkflowError;
 }
 
-export function readYaml(content: string, file?: string, code?: PreExecutionErrorCode): YamlSource {
+// One event reads the same file for detection, concurrency and planning: parsed
+// documents are kept in a small LRU keyed by content (a file's text never
+// changes under its key, and callers only read the document), while each call
+// still gets its own plain value to work on.
+const parsed = new Map<string, { doc: Document; lineCounter: LineCounter }>();
+const PARSED_MAX = 64;
+
+function parseCached(content: string): { doc: Document; lineCounter: LineCounter } {
+  const hit = parsed.get(content);
+  if (hit) {
+    parsed.delete(content);
+    parsed.set(content, hit);
+    return hit;
+  }
   const lineCounter = new LineCounter();
+  const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length === 0) {
+    parsed.set(content, { doc, lineCounter });
+    if (parsed.size > PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  }
+  return { doc, lineCounter };
+}
+
+export function readYaml(content: string, file?: string, code?: PreExecutionErrorCode): YamlSource {
   let doc: Document;
+  let lineCounter: LineCounter;
   try {
-    doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    ({ doc, lineCounter } = parseCached(content));
   } catch (e) {
     throw new WorkflowError(`invalid YAML: ${(e as Error).message}`, { file, code });
   }
