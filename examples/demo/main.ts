@@ -117,7 +117,7 @@ if (process.env.DEMO_EXIT === '1') {
   await plugin.close();
 } else {
   console.log(`\nstill serving. To connect a real forgejo-runner in another terminal:`);
-  console.log(`  forgejo-runner register --no-interactive --instance http://localhost:${port}/actions --token ${registrationToken} --labels host --name my-runner`);
+  console.log(`  forgejo-runner register --no-interactive --instance http://localhost:${port}/actions --token ${registrationToken} --labels host:host --name my-runner`);
   console.log(`  forgejo-runner daemon`);
   console.log(`then push again with: npm start (or call hooks.push). Ctrl-C stops the demo.`);
 }

@@ -40,7 +40,10 @@ export function normaliseStep(raw: unknown): Record<string, unknown> | undefined
   }
   if (raw['env'] !== undefined && raw['env'] !== null) s['env'] = raw['env'];
   const w = stringMap(raw['with']); if (w) s['with'] = w;
-  const coe = asString(raw['continue-on-error']); if (coe) s['continue-on-error'] = coe;
+  // jobparser's Step.ContinueOnError is a Go bool (omitempty): the runner's schema rejects a quoted "true"
+  const coe = raw['continue-on-error'];
+  if (coe === true || coe === 'true') s['continue-on-error'] = true;
+  else if (typeof coe === 'string' && coe && coe !== 'false') s['continue-on-error'] = coe;
   const tm = asString(raw['timeout-minutes']); if (tm) s['timeout-minutes'] = tm;
   return s;
 }
