@@ -163,3 +163,26 @@ jobs:
     expect(docs.map((d) => d['enable-openid-connect'] === true)).to.deep.equal([true, false]);
   });
 });
+
+describe('step fields the runner decodes strictly', () => {
+  it('writes continue-on-error as a boolean (forgejo-runner refuses the string "true"), drops false, keeps expressions', async () => {
+    const { planWorkflow } = await import('../../lib/workflow/index.js');
+    const [doc] = await planWorkflow(`
+on: push
+jobs:
+  a:
+    runs-on: u
+    steps:
+      - run: one
+        continue-on-error: true
+      - run: two
+        continue-on-error: "true"
+      - run: three
+        continue-on-error: false
+      - run: four
+        continue-on-error: \${{ inputs.lenient }}
+`);
+    const steps = ((doc!.jobs as Record<string, { steps: Array<Record<string, unknown>> }>).a!.steps).map((s) => s['continue-on-error']);
+    expect(steps).to.deep.equal([true, true, undefined, '${{ inputs.lenient }}']);
+  });
+});
