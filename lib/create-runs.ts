@@ -241,10 +241,12 @@ async function disabledWorkflows(deps: Deps, repoId: number): Promise<Set<string
 
 /** Handles one forge event end to end and returns the runs it created. */
 export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<CreatedRun[]> {
-  await upsertRepository(deps, ev.repo);
+  // the stored repository follows the event only once the host has answered for it: an event the
+  // host refuses (an unknown or unsafe repository name) writes nothing
+  const store = () => upsertRepository(deps, ev.repo);
   // the Actions user (-2) never starts workflows: no bot loops
-  if (ev.sender.id === -2) return [];
-  if (ev.repo.archived || ev.repo.disabled) return [];
+  if (ev.sender.id === -2) return (await store(), []);
+  if (ev.repo.archived || ev.repo.disabled) return (await store(), []);
   const defaultBranch = ev.repo.default_branch || 'main';
   let ref = ev.ref;
   let sha = ev.sha;
@@ -253,12 +255,12 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     sha = '';
   }
   if (!sha) sha = (deps.host.resolveRef ? await deps.host.resolveRef(ev.repo, ref) : null) ?? '';
-  if (!sha) return [];
-  if (shouldSkipEvent(ev.event, { commitMessage: ev.hook === 'push' ? ev.message : null, prTitle: ev.pr?.title ?? null })) return [];
+  if (!sha) return (await store(), []);
+  if (shouldSkipEvent(ev.event, { commitMessage: ev.hook === 'push' ? ev.message : null, prTitle: ev.pr?.title ?? null })) return (await store(), []);
   if (ev.event === 'pull_request_sync') {
     // the opened/synchronize race: a pull_request run on this commit already exists
     const dup = await deps.knex('action_run').where({ repo_id: ev.repo.id, event: 'pull_request', commit_sha: sha }).first('id');
-    if (dup) return [];
+    if (dup) return (await store(), []);
   }
   let changedFiles: string[] | null = null;
   if (deps.host.changedFiles) {
@@ -314,6 +316,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     // head copies of pull_request_target never run; the base branch's do
     selected = [...targets, ...selected.filter((w) => w.triggerEvent !== 'pull_request_target')];
   }
+  await store();
   const disabled = await disabledWorkflows(deps, ev.repo.id);
   const created: CreatedRun[] = [];
   for (const wf of selected) {

@@ -21,7 +21,6 @@ export async function dispatchWorkflow(deps: Deps, req: DispatchRequest): Promis
   if (!/^[\w.\-/]+\.ya?ml$/.test(req.workflowFile) || req.workflowFile.split('/').includes('..')) {
     throw new InvalidArgument(`invalid workflow file name "${req.workflowFile}"`, { field: 'workflow_file' });
   }
-  await upsertRepository(deps, req.repo);
   const ref = req.ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(req.ref) ? req.ref : `refs/heads/${req.ref}`;
   const sha = deps.host.resolveRef ? await deps.host.resolveRef(req.repo, ref) : null;
   if (!sha) throw new NotFound(`ref ${req.ref} not found`);
@@ -46,6 +45,8 @@ export async function dispatchWorkflow(deps: Deps, req: DispatchRequest): Promis
     if (e instanceof WorkflowError) throw new InvalidArgument(e.message, { field: 'inputs', cause: e });
     throw e;
   }
+  // stored only once the request is accepted: a refused dispatch writes nothing
+  await upsertRepository(deps, req.repo);
   const payload = {
     inputs: inputs.payloadInputs,
     ref,

@@ -19,7 +19,8 @@ import { bumpTasksVersion } from '../models/tasks-version.js';
 import type { Outbox } from './outbox.js';
 import { recomputeRunStatus } from './run-status.js';
 import { isDone, Status, statusName } from './status.js';
-import { readJobFacts } from './job-facts.js';
+import { readJobFacts, type JobPayloadFacts } from './job-facts.js';
+import { RunGateway, type RunRow } from '../models/runs.js';
 import { collectNeeds } from './needs.js';
 import { replanIncompleteJob, evaluateCallerOutputs } from './replan.js';
 import { generateToken, hashToken } from './tokens.js';
@@ -33,9 +34,12 @@ export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: n
 
 /** Takes the run's row lock only if nobody holds it (for the claim path, which already holds a job row). */
 export async function tryLockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<boolean> {
-  const q = k('action_run').where({ id: runId }).first('id');
-  if (deps.dialect === 'pg') q.forUpdate().skipLocked();
-  return (await q) !== undefined;
+  return (await tryLockRunRow(k, deps, runId)) !== undefined;
+}
+
+/** tryLockRun that also returns the run row it locked (read under the lock, so current), or undefined when busy or gone */
+export async function tryLockRunRow(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<RunRow | undefined> {
+  return new RunGateway(k, deps.dialect).get(runId, { lock: true, skipLocked: true });
 }
 
 const failedish = new Set<number>([Status.failure, Status.cancelled, Status.skipped]);
@@ -49,7 +53,13 @@ export function resolveBlockedJobs(jobs: JobRow[]): Map<number, number> {
   const status = new Map(jobs.map((j) => [j.id, j.status] as const));
   const byKey = new Map<string, JobRow[]>();
   for (const j of jobs) byKey.set(j.job_id, [...(byKey.get(j.job_id) ?? []), j]);
-  const facts = new Map(jobs.map((j) => [j.id, readJobFacts(j.workflow_payload)] as const));
+  // parsed only for the jobs that can move (blocked, needs done): most calls parse nothing
+  const facts = new Map<number, JobPayloadFacts>();
+  const factsOf = (j: JobRow): JobPayloadFacts => {
+    let f = facts.get(j.id);
+    if (!f) facts.set(j.id, (f = readJobFacts(j.workflow_payload)));
+    return f;
+  };
   const changes = new Map<number, number>();
   for (let pass = 0; pass < Math.max(jobs.length, 1); pass++) {
     let changed = false;
@@ -59,7 +69,7 @@ export function resolveBlockedJobs(jobs: JobRow[]): Map<number, number> {
       const needed = job.needs.flatMap((n) => byKey.get(n) ?? []);
       if (!needed.every((n) => isDone(snapshot.get(n.id)!))) continue;
       const allSucceed = !needed.some((n) => failedish.has(snapshot.get(n.id)!));
-      const f = facts.get(job.id)!;
+      const f = factsOf(job);
       let next: number;
       if (f.workflowCallId) {
         if (allSucceed) next = f.incompleteMatrix || f.incompleteWith ? Status.waiting : Status.success;
@@ -81,13 +91,18 @@ const MAX_EXPANSION_DEPTH = 5;
  * Settles run `runId` after a job change. The caller holds the run lock (or
  * this takes it) and commits; events and commit statuses go to the outbox.
  */
-export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<void> {
-  await lockRun(k, deps, runId);
+export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId: number, opts: { runLocked?: boolean } = {}): Promise<void> {
+  if (!opts.runLocked) await lockRun(k, deps, runId);
   const gateway = new JobGateway(k, deps.dialect);
+  // the statuses of the run's jobs as they are now, when this pass changed none of them
+  let unchanged: JobRow[] | undefined;
   for (let depth = 0; depth <= MAX_EXPANSION_DEPTH; depth++) {
     const jobs = await gateway.ofRun(runId);
-    const updates = resolveBlockedJobs(jobs);
-    if (updates.size === 0) break;
+    const updates = !jobs.some((j) => j.status === Status.blocked) ? new Map<number, number>() : resolveBlockedJobs(jobs);
+    if (updates.size === 0) {
+      unchanged = jobs;
+      break;
+    }
     let expanded = false;
     let runFailed = false;
     const now = nowMs(deps);
@@ -140,5 +155,16 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
     }
     if (runFailed || !expanded) break;
   }
-  await recomputeRunStatus(k, deps, outbox, runId);
+  await recomputeRunStatus(k, deps, outbox, runId, { statuses: unchanged?.map((j) => j.status) });
+}
+
+/**
+ * The emitter's work after a claim. A claim turns waiting jobs into running
+ * ones and nothing else: no blocked job can become ready (needs wait for done
+ * jobs) and nothing is re-planned, so only the run status can follow. The
+ * caller holds the run lock (tryLockRunRow) and passes the run row it read
+ * under it.
+ */
+export async function jobsClaimed(k: Executor, deps: Deps, outbox: Outbox, run: RunRow): Promise<void> {
+  await recomputeRunStatus(k, deps, outbox, run.id, { run });
 }

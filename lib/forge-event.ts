@@ -55,16 +55,22 @@ function need<T>(value: unknown, field: string, check: (v: unknown) => v is T, w
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNonEmptyStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096;
+const isId = (v: unknown): v is number => isNum(v) && v > 0;
+const shortStr = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 const zeroSha = /^0+$/;
 
 function repository(payload: Obj, field = 'repository'): Repository {
   const repo = need(payload[field], field, isObj, 'an object');
-  need(repo.id, `${field}.id`, isNum, 'an integer');
-  need(repo.full_name, `${field}.full_name`, isNonEmptyStr, 'a non-empty string');
-  need(repo.name, `${field}.name`, isNonEmptyStr, 'a non-empty string');
+  // the bounds are the stored columns' (and far above any forge's own limits)
+  need(repo.id, `${field}.id`, isId, 'a positive integer');
+  need(repo.full_name, `${field}.full_name`, shortStr(512), 'a non-empty string of at most 512 characters');
+  need(repo.name, `${field}.name`, shortStr(255), 'a non-empty string of at most 255 characters');
   const owner = need(repo.owner, `${field}.owner`, isObj, 'an object');
   need(owner.id, `${field}.owner.id`, isNum, 'an integer');
-  need(owner.login, `${field}.owner.login`, isNonEmptyStr, 'a non-empty string');
+  need(owner.login, `${field}.owner.login`, shortStr(255), 'a non-empty string of at most 255 characters');
+  if (repo.default_branch !== undefined && repo.default_branch !== null) {
+    need(repo.default_branch, `${field}.default_branch`, shortStr(255), 'a branch name of at most 255 characters');
+  }
   return repo as unknown as Repository;
 }
 
@@ -141,6 +147,11 @@ const issueActionEvent: Record<string, string> = {
 function deliveryKey(hook: string, payload: Obj, deliveryId?: string): string {
   if (deliveryId) return `d:${deliveryId}`.slice(0, 200);
   return `h:${createHash('sha256').update(hook).update('\0').update(JSON.stringify(payload)).digest('hex')}`;
+}
+
+/** Checks a repository object the way events do (for repositoryUpdated and dispatch). */
+export function validateRepository(repo: unknown, field = 'repository'): Repository {
+  return repository({ [field]: repo }, field);
 }
 
 export function normaliseEvent(hook: HookName, input: unknown, deliveryId?: string): ForgeEvent | null {

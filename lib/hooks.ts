@@ -2,7 +2,7 @@
 // resolving to the runs it created. A malformed payload is refused with an
 // InvalidArgument naming the field, before anything is written.
 import type { Deps } from './deps.js';
-import { normaliseEvent, type HookName } from './forge-event.js';
+import { normaliseEvent, validateRepository, type HookName } from './forge-event.js';
 import { handleForgeEvent, type CreatedRun } from './create-runs.js';
 import { upsertRepository } from './repositories.js';
 import { InvalidArgument } from './errors.js';
@@ -55,12 +55,12 @@ export function createHooks(deps: Deps, listeners: HookListeners = {}): Hooks {
     watch: hook('watch'),
     wiki: hook('wiki'),
     async repositoryUpdated(payload) {
-      const repo = (payload as { repository?: unknown } | null)?.repository;
-      if (!repo || typeof repo !== 'object') throw new InvalidArgument('invalid event payload: repository must be an object', { field: 'repository' });
-      // reuse the event validation for the repository object
-      normaliseEvent('fork', { repository: repo, sender: { id: 0, login: 'forge' } });
-      await upsertRepository(deps, repo as Repository);
+      if (!payload || typeof payload !== 'object') throw new InvalidArgument('invalid event payload: expected a JSON object', { field: 'payload' });
+      const repo = validateRepository((payload as { repository?: unknown }).repository);
+      // schedules first: they ask the host about the repository, and a repository the host refuses
+      // (an unknown or unsafe name) must not replace the stored one
       if (listeners.repositoryChanged) await listeners.repositoryChanged(deps, repo as Repository, null);
+      await upsertRepository(deps, repo as Repository);
       return [];
     },
   };

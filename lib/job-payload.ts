@@ -20,12 +20,18 @@ function mapping(v: unknown): Record<string, unknown> | undefined {
 }
 
 export function parseJobPayload(yaml: string): JobPayload {
-  let doc: Record<string, unknown> = {};
+  let parsed: unknown = {};
   try {
-    doc = mapping(parse(yaml || '{}')) ?? {};
+    parsed = parse(yaml || '{}');
   } catch {
-    doc = {};
+    parsed = {};
   }
+  return jobPayloadOf(parsed);
+}
+
+/** parseJobPayload over a document already parsed from the payload (null/undefined for an empty payload) */
+export function jobPayloadOf(parsed: unknown): JobPayload {
+  const doc: Record<string, unknown> = mapping(parsed ?? {}) ?? {};
   const jobs = mapping(doc.jobs) ?? {};
   const [jobKey, body] = Object.entries(jobs)[0] ?? ['', {}];
   const meta = mapping(doc.__metadata) ?? {};

@@ -8,14 +8,26 @@ import { JobGateway } from '../models/jobs.js';
 import { aggregateStatus, isDone, Status, statusName } from './status.js';
 import type { Outbox } from './outbox.js';
 
-export async function recomputeRunStatus(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<RunRow | undefined> {
+/**
+ * `opts.run`: the run row, read under its lock in this transaction (saves the
+ * re-read); `opts.statuses`: the current statuses of all its jobs, when the
+ * caller has just read them under the run lock.
+ */
+export async function recomputeRunStatus(
+  k: Executor,
+  deps: Deps,
+  outbox: Outbox,
+  runId: number,
+  opts: { run?: RunRow; statuses?: number[] } = {},
+): Promise<RunRow | undefined> {
   const runs = new RunGateway(k, deps.dialect);
-  const run = await runs.get(runId, { lock: true });
+  const run = opts.run ?? (await runs.get(runId, { lock: true }));
   if (!run) return undefined;
-  const jobs = await new JobGateway(k, deps.dialect).ofRun(runId);
+  // only the statuses matter here: the payloads are not read
+  const statuses = opts.statuses ?? (await new JobGateway(k, deps.dialect).statusesOfRun(runId));
   // a run with no jobs keeps its status (Forgejo leaves it waiting)
-  if (jobs.length === 0) return run;
-  const status = aggregateStatus(jobs.map((j) => j.status));
+  if (statuses.length === 0) return run;
+  const status = aggregateStatus(statuses);
   const now = nowMs(deps);
   const fields: Partial<RunRow> = {};
   if (status !== run.status) fields.status = status;

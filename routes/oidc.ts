@@ -33,5 +33,18 @@ export function oidcRouter(deps: Deps): Router {
     }
   });
 
+  // a path the router cannot decode (a bad percent-encoding in run_id) is the caller's fault; without
+  // this, Express's default handler would answer with an HTML page holding a stack trace
+  router.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ message: 'malformed request' });
+      return;
+    }
+    deps.logger.error({ err }, 'OIDC route failed');
+    res.status(500).json({ message: 'internal error' });
+  });
+
   return router;
 }

@@ -26,6 +26,21 @@ export function formatLine(time: number, content: string): string {
   return `${formatTime(time)} ${capContent(content).replace(/\n/g, '\\n')}\n`;
 }
 
+const TIME_LEN = formatTime(0).length;
+const FOUR_DIGIT_YEARS = [Date.parse('0000-01-01T00:00:00.000Z'), Date.parse('9999-12-31T23:59:59.999Z')] as const;
+
+/**
+ * Buffer.byteLength(formatLine(time, content)) without building the line
+ * (UpdateLog counts the size of every row it stores). `content` must be
+ * capped already (capContent).
+ */
+export function formattedLineBytes(time: number, content: string): number {
+  let newlines = 0;
+  for (let i = content.indexOf('\n'); i >= 0; i = content.indexOf('\n', i + 1)) newlines++;
+  const timeLen = time >= FOUR_DIGIT_YEARS[0] && time <= FOUR_DIGIT_YEARS[1] ? TIME_LEN : formatTime(time).length;
+  return timeLen + 1 + Buffer.byteLength(content) + newlines + 1;
+}
+
 /** parses one stored line back: the time ends at the first space */
 export function parseLine(line: string, index: number): LogLine {
   const sp = line.indexOf(' ');

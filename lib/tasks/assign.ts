@@ -7,7 +7,7 @@ import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
 import { queueCommitStatuses } from '../commit-status.js';
-import { jobsChanged, tryLockRun } from '../emitter.js';
+import { jobsClaimed, tryLockRunRow } from '../emitter.js';
 import { generateToken, hashToken } from '../tokens.js';
 import { Status } from '../status.js';
 import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js';
@@ -19,7 +19,8 @@ import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
 import type { PollAuth } from '../runners.js';
 import { logFilename } from '../logs/format.js';
-import { stepNames } from './steps.js';
+import { parseWorkflowPayload, stepNamesOf } from './steps.js';
+import { jobPayloadOf } from '../job-payload.js';
 import { buildAssignedTask, type AssignedTask } from './message.js';
 import { excludeQueuedBehind } from './concurrency.js';
 
@@ -112,45 +113,50 @@ async function pick(
   requestKey: string | null,
 ): Promise<{ tasks: AssignedTask[]; contended: boolean }> {
   const tasksGw = new TaskGateway(trx, deps.dialect);
+  // the runs this transaction locked, each read under its lock
+  const lockedRuns = new Map<number, RunRow>();
+  // the runs a task was created in
   const runs = new Map<number, RunRow>();
-  const lockedRuns = new Set<number>();
   const tasks: AssignedTask[] = [];
   let contended = false;
   let after: { updated: number; id: number } | null = null;
   const now = nowMs(deps);
+  // the first page is sized to the capacity (most fetches want one task and find it among the first
+  // few candidates); later pages, reached only after lost races or label mismatches, are full size
+  let pageSize = Math.min(PAGE, capacity * 2 + 8);
   while (tasks.length < capacity) {
-    const page = await tasksGw.candidates(rowsRunnerScope(runner), PAGE, after, excludeQueuedBehind);
+    const page = await tasksGw.candidates(rowsRunnerScope(runner), pageSize, after, excludeQueuedBehind);
     for (const candidate of page) {
       if (tasks.length >= capacity) break;
       if (!runsOn(runner.labels, candidate.runs_on)) continue;
       // lock order is run, then job (lib/emitter.ts): a run another transaction holds is a lost race, not a wait
-      if (!lockedRuns.has(candidate.run_id)) {
-        if (!(await tryLockRun(trx, deps, candidate.run_id))) {
+      let run = lockedRuns.get(candidate.run_id);
+      if (!run) {
+        run = await tryLockRunRow(trx, deps, candidate.run_id);
+        if (!run) {
+          // held by another transaction (or deleted meanwhile: then the claim below would find no job either)
           contended = true;
           continue;
         }
-        lockedRuns.add(candidate.run_id);
+        lockedRuns.set(run.id, run);
       }
       const job = await tasksGw.claimJob(candidate.id, now);
       if (!job) {
         contended = true;
         continue;
       }
-      let run = runs.get(job.run_id);
-      if (!run) {
-        run = await new RunGateway(trx, deps.dialect).get(job.run_id);
-        if (!run) throw new ActionsError('internal', `pick task: run ${job.run_id} of job ${job.id} not found`);
-        runs.set(run.id, run);
-      }
+      if (job.run_id !== run.id) throw new ActionsError('internal', `pick task: job ${job.id} moved to run ${job.run_id}`);
+      runs.set(run.id, run);
       tasks.push(await createTask(trx, deps, outbox, runner, run, job, requestKey, now));
     }
-    if (page.length < PAGE) break;
+    if (page.length < pageSize) break;
     const last = page[page.length - 1]!;
     after = { updated: last.updated, id: last.id };
+    pageSize = PAGE;
   }
-  // the runs are locked already; the emitter settles each (run status, events)
+  // the runs are locked already; a claim can change nothing but each run's status (lib/emitter.ts jobsClaimed)
   for (const runId of [...runs.keys()].sort((a, b) => a - b)) {
-    await jobsChanged(trx, deps, outbox, runId);
+    await jobsClaimed(trx, deps, outbox, runs.get(runId)!);
     // "Has started running", after the commit
     queueCommitStatuses(deps, outbox, runId);
   }
@@ -167,10 +173,15 @@ async function createTask(
   requestKey: string | null,
   now: number,
 ): Promise<AssignedTask> {
-  const names = stepNames(job.id, job.workflow_payload);
+  // the payload is parsed once per claim: step names and the task payload share the document
+  const doc = parseWorkflowPayload(job.id, job.workflow_payload);
+  const names = stepNamesOf(job.id, doc);
   const token = generateToken();
   const tasksGw = new TaskGateway(trx, deps.dialect);
-  const task = await tasksGw.insert({
+  // PostgreSQL: claimJob took the task id from the sequence, so the row goes in whole, log file name included
+  const allocated = job.task_id > 0 ? job.task_id : undefined;
+  const taskId = await tasksGw.insertReturningId({
+    ...(allocated !== undefined ? { id: allocated, log_filename: logFilename(repoFullName(run), allocated) } : {}),
     job_id: job.id,
     attempt: job.attempt,
     runner_id: runner.id,
@@ -186,15 +197,18 @@ async function createTask(
     created: now,
     updated: now,
   });
-  await tasksGw.update(task.id, { log_filename: logFilename(repoFullName(run), task.id) });
-  await tasksGw.setJobTask(job.id, task.id);
+  if (allocated === undefined) {
+    // SQLite (one writer): the id is known only now
+    await tasksGw.update(taskId, { log_filename: logFilename(repoFullName(run), taskId) });
+    await tasksGw.setJobTask(job.id, taskId);
+  }
   await new TaskStepGateway(trx, deps.dialect).insertMany(
-    names.map((name, index) => ({ task_id: task.id, name, index, repo_id: job.repo_id, status: Status.waiting, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
+    names.map((name, index) => ({ task_id: taskId, name, index, repo_id: job.repo_id, status: Status.waiting, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
   );
-  const claimed: JobRow = { ...job, task_id: task.id };
-  outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: task.id } });
-  outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: 'running' } });
-  return buildAssignedTask(trx, deps, run, claimed, task.id, token);
+  const claimed: JobRow = { ...job, task_id: taskId };
+  outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
+  outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
+  return buildAssignedTask(trx, deps, run, claimed, taskId, token, jobPayloadOf(doc));
 }
 
 function repoFullName(run: RunRow): string {

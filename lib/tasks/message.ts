@@ -6,6 +6,7 @@ import type { Executor } from '../../models/base.js';
 import type { RunRow } from '../../models/runs.js';
 import type { JobRow } from '../../models/jobs.js';
 import { buildTaskPayload } from '../task-payload.js';
+import type { JobPayload } from '../job-payload.js';
 import { buildNeeds, type TaskNeedData } from './needs.js';
 
 export interface AssignedTask {
@@ -19,8 +20,16 @@ export interface AssignedTask {
   needs: Record<string, TaskNeedData>;
 }
 
-export async function buildAssignedTask(k: Executor, deps: Deps, run: RunRow, job: JobRow, taskId: number, token: string): Promise<AssignedTask> {
-  const payload = await buildTaskPayload(k, deps, { run, job, taskId, token });
+export async function buildAssignedTask(
+  k: Executor,
+  deps: Deps,
+  run: RunRow,
+  job: JobRow,
+  taskId: number,
+  token: string,
+  parsed?: JobPayload,
+): Promise<AssignedTask> {
+  const payload = await buildTaskPayload(k, deps, { run, job, taskId, token, payload: parsed });
   const needs = await buildNeeds(k, deps.dialect, job);
   return {
     id: taskId,

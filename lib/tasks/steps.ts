@@ -30,12 +30,20 @@ function stepName(step: Record<string, unknown>, index: number): string {
 
 /** step names of the job; throws (internal, as Forgejo) when the payload is not a single-job workflow */
 export function stepNames(jobId: number, workflowPayload: string): string[] {
-  let doc: unknown;
+  return stepNamesOf(jobId, parseWorkflowPayload(jobId, workflowPayload));
+}
+
+/** the payload's YAML document; throws (internal) when it does not parse */
+export function parseWorkflowPayload(jobId: number, workflowPayload: string): unknown {
   try {
-    doc = parse(workflowPayload);
+    return parse(workflowPayload);
   } catch (e) {
     throw new ActionsError('internal', `pick task: workflow of job ${jobId}: ${(e as Error).message}`);
   }
+}
+
+/** stepNames over an already parsed payload document (the claim parses the payload once) */
+export function stepNamesOf(jobId: number, doc: unknown): string[] {
   const jobs = (doc as { jobs?: unknown } | null)?.jobs;
   const entries = jobs && typeof jobs === 'object' ? Object.values(jobs as Record<string, unknown>) : [];
   if (entries.length !== 1) throw new ActionsError('internal', `pick task: workflow of job ${jobId}: not single workflow`);

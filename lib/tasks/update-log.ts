@@ -8,7 +8,7 @@ import { ActionsError, AlreadyExists, InvalidArgument } from '../errors.js';
 import { TaskGateway } from '../../models/tasks.js';
 import { LogRowGateway } from '../../models/log-rows.js';
 import type { RunnerRow } from '../../models/runners.js';
-import { capContent, formatLine } from '../logs/format.js';
+import { capContent, formattedLineBytes } from '../logs/format.js';
 import { checkNonNegative, checkTime } from './validate.js';
 
 /** rows written per call; the ack tells the runner where to resume, so a long backlog drains over a few calls */
@@ -53,7 +53,8 @@ export async function updateLog(deps: Deps, runner: RunnerRow, input: UpdateLogI
       content: capContent(r.content),
     }));
     await new LogRowGateway(trx, deps.dialect).insert(task.id, fresh);
-    const size = fresh.reduce((n, r) => n + Buffer.byteLength(formatLine(r.time, r.content)), 0);
+    // the archived line's size, counted without formatting the line (the archive formats it once)
+    const size = fresh.reduce((n, r) => n + formattedLineBytes(r.time, r.content), 0);
     const length = ack + fresh.length;
     await tasks.update(task.id, { log_length: length, log_size: task.log_size + size, updated: now });
     return { ackIndex: length };

@@ -16,7 +16,7 @@ import { TaskStepGateway, type TaskStepRow } from '../../models/task-steps.js';
 import { TaskOutputGateway } from '../../models/task-outputs.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
-import { archiveTaskLog } from '../logs/store.js';
+import { archiveTaskLogFields } from '../logs/store.js';
 import { deleteIfEphemeral, stopTask } from '../stop-task.js';
 import { checkNonNegative, checkResult, checkTime } from './validate.js';
 
@@ -99,26 +99,28 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
   const outbox = new Outbox();
   const result = await deps.knex.transaction(async (trx) => {
     const tasks = new TaskGateway(trx, deps.dialect);
-    const peek = await tasks.get(state.id);
+    // the task and its job's run in one read
+    const peek = await tasks.getWithRunId(state.id);
     if (!peek) throw new ActionsError('internal', 'update task: resource does not exist');
-    if (peek.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
-    if (!isDone(peek.status)) {
+    if (peek.task.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
+    let locked = false;
+    if (!isDone(peek.task.status) && peek.runId !== undefined) {
       // lock order is run, then job and task rows (lib/emitter.ts), as for a cancel
-      const runId = (await trx('action_run_job').where({ id: peek.job_id }).first('run_id')) as { run_id: number } | undefined;
-      if (runId) await lockRun(trx, deps, runId.run_id);
+      locked = await lockRun(trx, deps, peek.runId);
     }
-    let task = (await tasks.get(state.id, { lock: true }))!;
+    // SQLite has one writer, and this transaction holds it: the peek is already current
+    let task = deps.dialect === 'pg' ? (await tasks.get(state.id, { lock: true }))! : peek.task;
     // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
-    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
+    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state, locked);
     return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
   });
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));
   return result;
 }
 
-async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput): Promise<TaskRow> {
+async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput, runLocked: boolean): Promise<TaskRow> {
   const now = nowMs(deps);
   const tasks = new TaskGateway(trx, deps.dialect);
   const jobs = new JobGateway(trx, deps.dialect);
@@ -137,15 +139,17 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   }
   const stopped = state.stoppedAt ?? now;
   const done: TaskRow = { ...task, status: state.result, stopped, updated: now };
-  await tasks.update(task.id, { status: state.result, stopped, updated: now });
   await jobs.update(job.id, { status: state.result, stopped, updated: now }, { task_id: task.id });
-  await archiveTaskLog(trx, deps, done);
+  // the task's final state and its archived log in one write
+  const archived = task.log_in_storage ? {} : await archiveTaskLogFields(trx, deps, done);
+  await tasks.update(task.id, { status: state.result, stopped, updated: now, ...archived });
   outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: statusName(state.result) } });
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: statusName(state.result), task_id: task.id } });
   // hands over to the job emitter: run status, unblocked needs
-  await jobsChanged(trx, deps, outbox, job.run_id);
+  await jobsChanged(trx, deps, outbox, job.run_id, { runLocked });
   queueCommitStatuses(deps, outbox, job.run_id);
-  await deleteIfEphemeral(trx, deps, runner.id);
+  // the authenticated runner row says whether it is ephemeral (never changed after registration)
+  if (runner.ephemeral) await deleteIfEphemeral(trx, deps, runner.id);
   // the runner's scope polls again: a concurrency group it was queued behind may be free now (Forgejo bumps here too)
   await bumpScopeVersion(trx, runner.owner_id, runner.repo_id, now);
   return { ...done, log_in_storage: true };

@@ -38,10 +38,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json({ message: err.message });
       return;
     }
-    const e = err as { type?: string; status?: number; statusCode?: number };
-    // body-parser errors: malformed JSON, a body over the limit
-    if (e && typeof e === 'object' && (e.type === 'entity.parse.failed' || e.type === 'entity.too.large' || e.status === 400 || e.status === 413)) {
-      res.status(e.status ?? e.statusCode ?? 400).json({ message: e.type === 'entity.too.large' ? 'request body too large' : 'malformed JSON body' });
+    const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean };
+    // body-parser errors: malformed JSON, a body over the limit, an unsupported charset or
+    // encoding (415); they are the caller's fault and say nothing about the server
+    const status = e && typeof e === 'object' ? (e.status ?? e.statusCode) : undefined;
+    if (e && typeof e === 'object' && (e.type === 'entity.parse.failed' || e.type === 'entity.too.large' || (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false))) {
+      const message = e.type === 'entity.too.large' ? 'request body too large' : status === 415 ? 'unsupported request body charset or encoding' : e.type === undefined ? 'malformed request' : 'malformed JSON body';
+      res.status(status ?? 400).json({ message });
       return;
     }
     logger.error({ err }, 'unexpected REST API error');
