@@ -60,6 +60,12 @@ export class JobGateway implements Gateway {
     return (await q).map((r: Record<string, unknown>) => toJob(r)!);
   }
 
+  /** the statuses of a run's jobs, in id order (no payloads read) */
+  async statusesOfRun(runId: number): Promise<number[]> {
+    const rows = (await this.k('action_run_job').where({ run_id: runId }).orderBy('id').select('status')) as Array<{ status: number }>;
+    return rows.map((r) => Number(r.status));
+  }
+
   /** the jobs of a run with the given job keys (a job's needs), in id order */
   async ofRunByKeys(runId: number, jobKeys: string[]): Promise<JobRow[]> {
     if (jobKeys.length === 0) return [];

@@ -14,12 +14,22 @@ export class LogRowGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async insert(taskId: number, rows: LogRowRow[]): Promise<void> {
-    // chunks keep each statement under SQLite's bound-parameter limit
-    for (let i = 0; i < rows.length; i += 200) {
-      await this.k('action_log_row')
-        .insert(rows.slice(i, i + 200).map((r) => ({ task_id: taskId, index: r.index, time: r.time, content: r.content })))
-        .onConflict(['task_id', 'index'])
-        .ignore();
+    // Hand-written SQL: for a batch of thousands of rows the query builder's normalisation of every
+    // row object costs more than the insert. Chunks keep each statement under the bound-parameter
+    // limit: 4 per row, 2,000 rows = 8,000 (SQLite >= 3.32 allows 32,766; PostgreSQL 65,535).
+    const chunk = 2_000;
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.length <= chunk ? rows : rows.slice(i, i + chunk);
+      const bindings: Array<string | number> = new Array(part.length * 4);
+      let b = 0;
+      for (const r of part) {
+        bindings[b++] = taskId;
+        bindings[b++] = r.index;
+        bindings[b++] = r.time;
+        bindings[b++] = r.content;
+      }
+      const values = '(?, ?, ?, ?)' + ', (?, ?, ?, ?)'.repeat(part.length - 1);
+      await this.k.raw(`insert into action_log_row (task_id, "index", "time", content) values ${values} on conflict (task_id, "index") do nothing`, bindings);
     }
   }
 

@@ -67,7 +67,10 @@ export class RunnerGateway implements Gateway {
       'select r.*, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__' +
       (keyed ? ', (select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__' : '') +
       ' from action_runner r where r.uuid = ? and r.deleted = 0 limit 1';
-    const res = (await this.k.raw(sql, keyed ? [requestKey, uuid] : [uuid])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
+    const q = this.k.raw(sql, keyed ? [requestKey, uuid] : [uuid]);
+    // PostgreSQL: a named (prepared) statement, parsed and planned once per connection instead of on every poll
+    if (this.dialect === 'pg') q.options({ name: keyed ? 'forge_actions_poll_keyed' : 'forge_actions_poll' });
+    const res = (await q) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
     const row = Array.isArray(res) ? res[0] : res.rows?.[0];
     if (!row) return undefined;
     const { tasks_version__: v, key_used__: used, ...rest } = row;

@@ -1,6 +1,6 @@
 // Gateway for action_run and the per-repository run counter.
 import type { Dialect } from '../lib/db.js';
-import { bool, forUpdate, type Executor, type Gateway } from './base.js';
+import { bool, forUpdate, forUpdateSkipLocked, type Executor, type Gateway } from './base.js';
 
 export interface RunRow {
   id: number;
@@ -55,9 +55,11 @@ function toRun(r: Record<string, unknown> | undefined): RunRow | undefined {
 export class RunGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
-  async get(id: number, opts: { lock?: boolean } = {}): Promise<RunRow | undefined> {
+  /** `lock`: FOR UPDATE on PostgreSQL; with `skipLocked`, a row another transaction holds reads as undefined */
+  async get(id: number, opts: { lock?: boolean; skipLocked?: boolean } = {}): Promise<RunRow | undefined> {
     const q = this.k('action_run').where({ id }).first();
-    if (opts.lock) forUpdate(q, this.dialect);
+    if (opts.lock && opts.skipLocked) forUpdateSkipLocked(q, this.dialect);
+    else if (opts.lock) forUpdate(q, this.dialect);
     return toRun(await q);
   }
 
