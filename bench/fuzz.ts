@@ -186,9 +186,10 @@ interface Answer {
 
 async function send(port: number, method: string, urlPath: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<Answer> {
   const first = await sendOnce(port, method, urlPath, headers, body, false);
-  // a kept-alive socket the server had already closed (after refusing an unread body): the request
-  // never reached it, so it goes again on a fresh connection, as Node's documentation advises
-  return first.reused && first.status === 0 ? sendOnce(port, method, urlPath, headers, body, true) : first;
+  // a connection reset before any answer (most often a kept-alive socket the server had already
+  // closed): the same request goes again once on a fresh connection, as Node's documentation
+  // advises; a fault of the server shows again there, and a crash is caught by the child's exit
+  return first.status === 0 && !first.closedOnLargeBody ? sendOnce(port, method, urlPath, headers, body, true) : first;
 }
 
 function sendOnce(port: number, method: string, urlPath: string, headers: Record<string, string>, body: Uint8Array | string | undefined, fresh: boolean): Promise<Answer & { reused?: boolean }> {
