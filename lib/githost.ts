@@ -81,8 +81,9 @@ export function gitHost(options: GitHostOptions): HostAdapter {
     async readFile(repo, sha, file) {
       const gitDir = gitDirOf(repo);
       await requireCommit(gitDir, repo, sha);
+      const rel = safeRelative(file);
       try {
-        return await git(gitDir, ['cat-file', 'blob', `${sha}:${safeRelative(file)}`]);
+        return await git(gitDir, ['cat-file', 'blob', `${sha}:${rel}`]);
       } catch {
         return null;
       }
