@@ -47,6 +47,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CASES = Math.max(1, Number(process.env.FUZZ_CASES_PER_METHOD ?? process.argv[2] ?? 10_000));
 const DATABASES = (process.env.FUZZ_DATABASES ?? 'sqlite').split(',').map((s) => s.trim()).filter(Boolean);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+/** a comma-separated subset of targets (FetchTask, hooks, rest, …) to fuzz; all when unset */
+const ONLY = process.env.FUZZ_TARGETS ? new Set(process.env.FUZZ_TARGETS.split(',').map((s) => s.trim())) : null;
 
 // ---- randomness -------------------------------------------------------------
 
@@ -196,7 +198,10 @@ function sendOnce(port: number, method: string, urlPath: string, headers: Record
   return new Promise((resolve) => {
     // a body the server refuses unread makes it close the connection: such cases get a connection of their own
     const big = fresh || (body !== undefined && body.length > 512 * 1024);
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: big ? { ...headers, connection: 'close' } : headers, agent: big ? false : agent, timeout: 120_000 }, (res) => {
+    // a body always goes with its length: Node sends a GET or DELETE body unframed otherwise, and
+    // the server would rightly read those bytes as the start of the next request
+    const framed = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: big ? { ...framed, connection: 'close' } : framed, agent: big ? false : agent, timeout: 120_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
@@ -772,7 +777,10 @@ async function fuzzDatabase(kind: string, dbUrl: string, totals: Record<string, 
     const s = await getJson<{ alive: boolean; running: Array<{ id: number; logLength: number }>; waiting: number; head: string }>(child.info.port, `/fuzz/state?uuid=${world.runner.creds.uuid}`);
     headSha = s.head;
     if (!s.alive) {
-      world.runner = await RunnerClient.register(baseUrl(), { token: child.info.registrationToken, labels: ['host'], name: 'fuzz-runner' }, 2);
+      // REST cases may have reset the token since the child started: ask for the current one
+      const current = await send(child.info.port, 'GET', '/actions/api/v1/repos/fuzz/repo/actions/runners/registration-token', { 'x-fuzz-admin': '1' });
+      const token = current.status === 200 ? (JSON.parse(current.body) as { token: string }).token : child.info.registrationToken;
+      world.runner = await RunnerClient.register(baseUrl(), { token, labels: ['host'], name: 'fuzz-runner' }, 2);
     }
     if (s.running.length < 2) {
       if (s.waiting < 2) await getJson(child.info.port, '/fuzz/push', 'POST');
@@ -798,7 +806,7 @@ async function fuzzDatabase(kind: string, dbUrl: string, totals: Record<string, 
     { name: 'rest', make: () => restCase(world) },
   ];
 
-  for (const target of targets) {
+  for (const target of targets.filter((t) => !ONLY || ONLY.has(t.name))) {
     const tally = (totals[target.name] ??= newTally());
     const started = Date.now();
     await refill();
@@ -810,6 +818,7 @@ async function fuzzDatabase(kind: string, dbUrl: string, totals: Record<string, 
       }
       const c = target.make(n);
       const a = await send(child.info.port, c.method, c.path, c.headers, c.body);
+
       let verdict: Verdict = c.kind === 'connect' ? classifyConnect(a) : c.kind === 'rest' ? classifyRest(a) : classifyHook(a);
       if (a.status === 0) {
         // a dropped connection: was it the process going down?
