@@ -53,7 +53,16 @@ export function describeJobStatus(job: JobRow, now: number): { state: CommitStat
 /** Writes (after the commit) the commit status of every job of the run whose state or description changed. */
 export function queueCommitStatuses(deps: Deps, outbox: Outbox, runId: number, known: Known = {}): void {
   if (!deps.host.createCommitStatus) return;
-  outbox.after(() => writeCommitStatuses(deps, runId, known));
+  outbox.after(async () => {
+    const run = known.run ?? (await new RunGateway(deps.knex, deps.dialect).get(runId));
+    if (run) await writeCommitStatuses(deps, [run], known.repo);
+  });
+}
+
+/** the same for the runs one event created, in one pass over their jobs */
+export function queueCommitStatusesOfRuns(deps: Deps, outbox: Outbox, runs: RunRow[], repo: Repository): void {
+  if (!deps.host.createCommitStatus || runs.length === 0) return;
+  outbox.after(() => writeCommitStatuses(deps, runs, repo));
 }
 
 /** rows the caller already has, to spare their queries (the jobs are always read fresh) */
@@ -62,43 +71,65 @@ export interface Known {
   repo?: Repository;
 }
 
-export async function writeCommitStatuses(deps: Deps, runId: number, known: Known = {}): Promise<void> {
-  const host = deps.host;
-  if (!host.createCommitStatus) return;
-  const run = known.run ?? (await new RunGateway(deps.knex, deps.dialect).get(runId));
-  if (!run || run.schedule_id) return;
+/** the commit a run's statuses go to, or null for events that get none (spec §5) */
+function statusTarget(run: RunRow): { sha: string; word: string } | null {
+  if (run.schedule_id) return null;
   const word = commitStatusEvent(run.event, run.trigger_event);
-  if (!word) return;
+  if (!word) return null;
   const payload = JSON.parse(run.event_payload || '{}') as { head_commit?: { id?: string }; pull_request?: { head?: { sha?: string } } };
   const sha = run.event === 'push' ? payload.head_commit?.id || run.commit_sha : run.event === 'release' ? run.commit_sha : payload.pull_request?.head?.sha;
-  if (!sha) return;
-  const repo = known.repo ?? (await getRepository(deps, run.repo_id));
-  if (!repo) return;
-  const jobs = await new JobGateway(deps.knex, deps.dialect).ofRun(runId);
+  return sha ? { sha, word } : null;
+}
+
+export async function writeCommitStatuses(deps: Deps, runs: RunRow[], knownRepo?: Repository): Promise<void> {
+  const host = deps.host;
+  if (!host.createCommitStatus) return;
+  const targets = new Map<number, { run: RunRow; sha: string; word: string }>();
+  for (const run of runs) {
+    const t = statusTarget(run);
+    if (t) targets.set(run.id, { run, ...t });
+  }
+  if (targets.size === 0) return;
+  const repoIds = new Set([...targets.values()].map((t) => t.run.repo_id));
+  const repos = new Map<number, Repository>();
+  for (const id of repoIds) {
+    const repo = knownRepo?.id === id ? knownRepo : await getRepository(deps, id);
+    if (repo) repos.set(id, repo);
+  }
+  const jobsByRun = new Map<number, JobRow[]>();
+  for (const job of await new JobGateway(deps.knex, deps.dialect).ofRuns([...targets.keys()])) {
+    jobsByRun.set(job.run_id, [...(jobsByRun.get(job.run_id) ?? []), job]);
+  }
   const now = nowMs(deps);
-  const base = `${deps.config.publicUrl.replace(/\/$/, '')}/${repo.full_name}/actions/runs/${run.run_number}`;
-  const wanted = new Map<string, CommitStatus>();
-  for (const [index, job] of jobs.entries()) {
-    const facts = readJobFacts(job.workflow_payload);
-    if (facts.incompleteMatrix) continue;
-    const { state, description } = describeJobStatus(job, now);
-    const name = job.job_id ? facts.workflowName : run.workflow_id.split('/').pop()!;
-    const context = `${name} / ${job.name} (${word})`.trim();
-    wanted.set(context, { state, context, description, target_url: `${base}/jobs/${index}` });
+  const wanted = new Map<string, { repo: Repository; sha: string; status: CommitStatus }>();
+  for (const { run, sha, word } of targets.values()) {
+    const repo = repos.get(run.repo_id);
+    if (!repo) continue;
+    const base = `${deps.config.publicUrl.replace(/\/$/, '')}/${repo.full_name}/actions/runs/${run.run_number}`;
+    for (const [index, job] of (jobsByRun.get(run.id) ?? []).entries()) {
+      const facts = readJobFacts(job.workflow_payload);
+      if (facts.incompleteMatrix) continue;
+      const { state, description } = describeJobStatus(job, now);
+      const name = job.job_id ? facts.workflowName : run.workflow_id.split('/').pop()!;
+      const context = `${name} / ${job.name} (${word})`.trim();
+      wanted.set(`${run.repo_id}\0${sha}\0${context}`, { repo, sha, status: { state, context, description, target_url: `${base}/jobs/${index}` } });
+    }
   }
   if (wanted.size === 0) return;
   // one statement claims every change: only the instance whose upsert changed a row tells the host about it
   const changed = (await deps.knex('action_commit_status')
-    .insert([...wanted.values()].map((w) => ({ repo_id: run.repo_id, commit_sha: sha, context: w.context, state: w.state, description: w.description, updated: now })))
+    .insert([...wanted.values()].map((w) => ({ repo_id: w.repo.id, commit_sha: w.sha, context: w.status.context, state: w.status.state, description: w.status.description, updated: now })))
     .onConflict(['repo_id', 'commit_sha', 'context'])
     .merge(['state', 'description', 'updated'])
     .where((q) => q.whereRaw('action_commit_status.state <> excluded.state').orWhereRaw('action_commit_status.description <> excluded.description'))
-    .returning('context')) as Array<{ context: string }>;
-  for (const { context } of changed) {
+    .returning(['repo_id', 'commit_sha', 'context'])) as Array<{ repo_id: number; commit_sha: string; context: string }>;
+  for (const c of changed) {
+    const w = wanted.get(`${Number(c.repo_id)}\0${c.commit_sha}\0${c.context}`);
+    if (!w) continue;
     try {
-      await host.createCommitStatus(repo, sha, wanted.get(context)!);
+      await host.createCommitStatus(w.repo, w.sha, w.status);
     } catch (e) {
-      deps.logger.warn({ err: e, run: runId, context }, 'commit status not written');
+      deps.logger.warn({ err: e, repo: w.repo.full_name, context: c.context }, 'commit status not written');
     }
   }
 }

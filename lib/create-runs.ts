@@ -24,7 +24,7 @@ import { truncateBytes } from './text.js';
 import { endJob } from './cancel.js';
 import { jobsChanged, lockRun } from './emitter.js';
 import { JobGateway } from '../models/jobs.js';
-import { queueCommitStatuses } from './commit-status.js';
+import { queueCommitStatuses, queueCommitStatusesOfRuns } from './commit-status.js';
 import { upsertRepository } from './repositories.js';
 import { isTrustedPoster } from './trust.js';
 
@@ -64,6 +64,14 @@ export interface RunContext {
   vars?: Record<string, string>;
   /** runs first inside the run's transaction (a schedule occurrence claim); throwing writes nothing */
   claim?: (trx: Executor) => Promise<void>;
+}
+
+// every run of one event stores the same payload text: serialise it once
+const payloadTexts = new WeakMap<object, string>();
+function payloadText(payload: Record<string, unknown>): string {
+  let text = payloadTexts.get(payload);
+  if (text === undefined) payloadTexts.set(payload, (text = JSON.stringify(payload)));
+  return text;
 }
 
 interface PreError {
@@ -122,7 +130,13 @@ async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, re
 }
 
 /** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
-export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun): Promise<CreatedRun> {
+/** runs of one event share one outbox: their events and commit statuses go out together at the end */
+export interface EventBatch {
+  outbox: Outbox;
+  created: RunRow[];
+}
+
+export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, batch?: EventBatch): Promise<CreatedRun> {
   const vars = ctx.vars ?? (await variablesForRun(deps.knex, ctx.repo.owner.id, ctx.repo.id));
   let preError: PreError | null = wf.detectionError ? { code: PreExecutionErrorCode.EventDetectionError, details: [wf.detectionError] } : null;
   let planned: PlannedJob[] = [];
@@ -149,6 +163,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
         { github: githubContextForPlanning(ctx, wf.workflowId, wf.triggerEvent), vars, inputs: ctx.inputs },
       );
   const deliveryKey = ctx.deliveryKey ? `${ctx.deliveryKey}:${wf.triggerEvent}` : null;
+  // this run's own outbox: what a rolled-back transaction collected is never emitted
   const outbox = new Outbox();
   const run = await deps.knex.transaction(async (trx) => {
     if (ctx.claim) await ctx.claim(trx);
@@ -178,7 +193,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
       commit_sha: ctx.sha,
       event: ctx.event,
       trigger_event: wf.triggerEvent,
-      event_payload: JSON.stringify(ctx.payload),
+      event_payload: payloadText(ctx.payload),
       status: Status.waiting,
       started: 0,
       stopped: 0,
@@ -211,8 +226,13 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun):
     // only a pre-execution failure changed the row since the insert
     return { row: preError ? (await runs.get(row.id))! : row, created: true };
   });
-  if (run.created) queueCommitStatuses(deps, outbox, run.row.id, { repo: ctx.repo });
-  await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+  if (batch) {
+    outbox.moveTo(batch.outbox);
+    if (run.created) batch.created.push(run.row);
+  } else {
+    if (run.created) queueCommitStatusesOfRuns(deps, outbox, [run.row], ctx.repo);
+    await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+  }
   return { id: run.row.id, run_number: run.row.run_number, workflow_id: run.row.workflow_id, event: run.row.event, status: statusName(run.row.status) };
 }
 
@@ -319,14 +339,17 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
   await store();
   const disabled = await disabledWorkflows(deps, ev.repo.id);
   const created: CreatedRun[] = [];
+  const batch: EventBatch = { outbox: new Outbox(), created: [] };
   for (const wf of selected) {
     if (disabled.has(wf.workflowId) && wf.triggerEvent !== 'pull_request_target') continue;
     try {
-      created.push(await createRun(deps, ctx, wf));
+      created.push(await createRun(deps, ctx, wf, batch));
     } catch (e) {
       deps.logger.error({ err: e, workflow: wf.workflowId }, 'could not create run');
     }
   }
+  queueCommitStatusesOfRuns(deps, batch.outbox, batch.created, ev.repo);
+  await batch.outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
   if (ev.hook === 'pullRequest' && ev.payload.action === 'closed' && ev.pr && !ev.pr.merged) {
     await cancelRunsAwaitingApproval(deps, ev.repo.id, ev.pr.number);
   }

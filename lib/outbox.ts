@@ -20,6 +20,12 @@ export class Outbox {
     this.effects.push(effect);
   }
 
+  /** hands everything collected over to `other` (a committed transaction's share of a larger batch) */
+  moveTo(other: Outbox): void {
+    for (const e of this.pending.splice(0)) other.add(e);
+    for (const f of this.effects.splice(0)) other.after(f);
+  }
+
   /** emits the events and runs the effects; an effect that fails is reported, never thrown */
   async flush(events: EventEmitter, onError: (e: unknown) => void = () => {}): Promise<void> {
     for (const e of this.pending.splice(0)) {

@@ -66,6 +66,13 @@ export class JobGateway implements Gateway {
     return rows.map((r) => Number(r.status));
   }
 
+  /** the jobs of several runs, in id order */
+  async ofRuns(runIds: number[]): Promise<JobRow[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.k('action_run_job').whereIn('run_id', runIds).orderBy('id');
+    return rows.map((r: Record<string, unknown>) => toJob(r)!);
+  }
+
   /** the jobs of a run with the given job keys (a job's needs), in id order */
   async ofRunByKeys(runId: number, jobKeys: string[]): Promise<JobRow[]> {
     if (jobKeys.length === 0) return [];
