@@ -19,7 +19,7 @@ import { actionsPlugin } from '../lib/index.js';
 import { openDatabase } from '../lib/db.js';
 import { getOrCreateRegistrationToken } from '../lib/runners.js';
 import { formatLine } from '../lib/logs/index.js';
-import { streamArchive } from '../lib/maintenance-log-stream.js';
+import { streamArchive } from '../lib/logs/stream.js';
 import { LogRowSchema } from '../proto/gen/runner/v1/messages_pb.js';
 import { MemoryHost, pushPayload } from '../spec/support/memory-host.js';
 import { RunnerClient } from '../spec/support/runner-client.js';

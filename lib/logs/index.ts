@@ -2,4 +2,5 @@
 export { formatLine, formatTime, parseLine, logFilename, capContent, MAX_LINE_SIZE, type LogLine } from './format.js';
 export { writeArchive, readArchive, removeArchive } from './archive.js';
 export { archiveTaskLog } from './store.js';
-export { readTaskLog, readTaskLogText, readJobLog, type ReadLogOptions } from './reader.js';
+export { readTaskLog, readTaskLogText, readJobLog, openArchivedJobLog, type ReadLogOptions } from './reader.js';
+export { streamArchive, type ArchiveRange } from './stream.js';

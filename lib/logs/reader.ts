@@ -8,6 +8,8 @@ import { TaskGateway } from '../../models/tasks.js';
 import { TaskStepGateway } from '../../models/task-steps.js';
 import { readArchive } from './archive.js';
 import { formatLine, type LogLine } from './format.js';
+import { streamArchive, type ArchiveRange } from './stream.js';
+import type { Readable } from 'node:stream';
 
 export type { LogLine } from './format.js';
 
@@ -50,4 +52,24 @@ export async function readJobLog(deps: Deps, jobId: number, opts: ReadLogOptions
   if (!job) throw new NotFound(`job ${jobId} not found`);
   if (job.task_id <= 0) return [];
   return readTaskLog(deps, job.task_id, opts);
+}
+
+/**
+ * The archived log of a job's current task as a stream of Forgejo-format text,
+ * in bounded memory whatever its size; null while the task still runs (its
+ * rows are in the database) or when the job has no task.
+ */
+export async function openArchivedJobLog(deps: Deps, jobId: number, opts: ReadLogOptions = {}): Promise<Readable | null> {
+  const job = (await deps.knex('action_run_job').where({ id: jobId }).first('task_id')) as { task_id: number } | undefined;
+  if (!job) throw new NotFound(`job ${jobId} not found`);
+  if (job.task_id <= 0) return null;
+  const task = await new TaskGateway(deps.knex, deps.dialect).get(job.task_id);
+  if (!task || !task.log_in_storage || task.log_expired) return null;
+  let range: ArchiveRange = {};
+  if (opts.step !== undefined) {
+    const step = (await new TaskStepGateway(deps.knex, deps.dialect).ofTask(task.id)).find((s) => s.index === opts.step);
+    if (!step) throw new NotFound(`task ${task.id} has no step ${opts.step}`);
+    range = { fromLine: step.log_index, toLine: step.log_index + step.log_length };
+  }
+  return streamArchive(deps.config.logDir, task.log_filename, range);
 }

@@ -7,7 +7,8 @@ import type { Service } from '../../lib/service.js';
 import { requirePermission, actingUser } from './auth.js';
 import { route } from './errors.js';
 import { bodyObject, bodyString, idParam, pageQuery, stringQuery } from './params.js';
-import { readJobLog } from '../../lib/logs/index.js';
+import { openArchivedJobLog, readJobLog } from '../../lib/logs/index.js';
+import { pipeline } from 'node:stream/promises';
 import { formatLine } from '../../lib/logs/format.js';
 import { InvalidArgument } from '../../lib/errors.js';
 
@@ -62,7 +63,13 @@ export function repoRoutes(deps: Deps, service: Service): Router {
     const step = stepRaw === undefined ? undefined : Number(stepRaw);
     if (step !== undefined && (!Number.isInteger(step) || step < 0)) throw new InvalidArgument('step must be a non-negative integer', { field: 'step' });
     const follow = stringQuery(req, 'follow') === '1' || stringQuery(req, 'follow') === 'true';
+    // a finished task's log comes from its archive as a stream: a 200 MB log costs a few buffers
+    const archived = await openArchivedJobLog(deps, jobId, step === undefined ? {} : { step });
     res.status(200).type('text/plain; charset=utf-8');
+    if (archived) {
+      await pipeline(archived, res);
+      return;
+    }
     await streamLog(deps, service, repo.id, jobId, step, follow, req, res);
   }));
 

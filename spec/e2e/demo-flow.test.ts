@@ -1,6 +1,7 @@
 // The demo's flow end to end: gitHost over a real bare repository, the shell
 // runner executing real bash steps through the protocol, a push to success.
 import { expect } from 'chai';
+import request from 'supertest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,10 @@ forEachDatabase('a push runs to success through gitHost and the shell runner', (
 
   beforeEach(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-e2e-'));
-    t = await startTestServer(kind, { host: gitHost({ root, extend: { getRepository: async (n) => (n === repo.full_name ? repo : null) } }), logDir: path.join(root, 'logs') });
+    t = await startTestServer(kind, {
+      host: gitHost({ root, extend: { getRepository: async (n) => (n === repo.full_name ? repo : null), authorize: async () => true } }),
+      logDir: path.join(root, 'logs'),
+    });
   });
   afterEach(async () => {
     await runner?.stop();
@@ -71,6 +75,14 @@ forEachDatabase('a push runs to success through gitHost and the shell runner', (
     expect(await text(items[1]!.id)).to.include('building part 3');
     const report = await text(items[2]!.id);
     expect(report.some((l) => /^builds finished with success; one of them said (hello|bonjour)$/.test(l))).to.equal(true);
+    // the archived log over HTTP, whole and by step, in Forgejo's line format
+    const whole = await request(t.app).get(`/actions/api/v1/repos/demo/hello/actions/jobs/${items[0]!.id}/logs`);
+    expect(whole.status).to.equal(200);
+    expect(whole.headers['content-type']).to.match(/^text\/plain/);
+    expect(whole.text).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z shell runner: job build \(bonjour\)/);
+    expect(whole.text).to.contain(`Z bonjour from Linux at ${pushed.after}\n`);
+    const build = await request(t.app).get(`/actions/api/v1/repos/demo/hello/actions/jobs/${items[0]!.id}/logs?step=1`);
+    expect(build.text.trim().split('\n').map((l) => l.slice(l.indexOf(' ') + 1))).to.deep.equal(['building part 1', 'building part 2', 'building part 3']);
   });
 
   it('a failing step fails its job, skips the dependent job, and refuses `uses:` steps with a clear line', async function () {

@@ -2,8 +2,7 @@
 // decompressed chunk by chunk and only the requested part is passed on, by
 // line range (a step's log_index/log_length) or by byte range of the
 // uncompressed text. Memory stays at a few stream buffers whatever the log's
-// size, unlike reading the archive whole. (Belongs with lib/logs/reader.ts;
-// kept here until that module takes it over.)
+// size, unlike reading the archive whole.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
