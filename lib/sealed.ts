@@ -19,8 +19,19 @@ export function secretKeyOf(deps: Pick<Deps, 'config'>): string {
 }
 
 /** HKDF-SHA256 with an empty salt, as Forgejo's keying module does, 32 bytes */
+// derived keys are asked for on every claim (runtime token, secrets): derive each once per master key
+const derived = new Map<string, Buffer>();
+
 export function deriveKey(secretKey: string, purpose: KeyPurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), Buffer.alloc(0), purpose, 32));
+  const id = `${purpose}\0${secretKey}`;
+  let key = derived.get(id);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), Buffer.alloc(0), purpose, 32));
+    // a rotated-away master key leaves a stale entry; the map stays tiny (purposes × keys in use)
+    if (derived.size > 64) derived.clear();
+    derived.set(id, key);
+  }
+  return key;
 }
 
 export function seal(secretKey: string, purpose: KeyPurpose, aad: string, plaintext: string): string {
