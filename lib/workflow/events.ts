@@ -193,9 +193,9 @@ function matchPush(filters: Record<string, string[]>, payload: Payload, changedF
 function matchPullRequest(filters: Record<string, string[]>, payload: Payload, changedFiles: string[] | null | undefined): boolean {
   const action = str(payload['action']) ?? '';
   const types = filters['types'];
-  const activityOk = types === undefined
-    ? ['opened', 'reopened', 'synchronized'].includes(action)
-    : typesMatch(types, activityNames('pull_request', 'pull_request', action));
+  // Forgejo sends "synchronized", GitHub "synchronize": both name the default activity
+  const activity = activityNames('pull_request', 'pull_request', action);
+  const activityOk = types === undefined ? ['opened', 'reopened', 'synchronize'].includes(activity[0]!) : typesMatch(types, activity);
   const base = str(obj(obj(payload['pull_request'])['base'])['ref']) ?? '';
   let matchTimes = 0;
   const keys = Object.keys(filters).filter((k) => k !== 'types');
