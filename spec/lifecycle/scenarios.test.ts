@@ -174,3 +174,69 @@ jobs:
     }
   });
 });
+
+forEachDatabase('reruns of reusable workflows and evaluated concurrency', (kind) => {
+  let t: TestServer;
+  let host: MemoryHost;
+  const repo = () => host.repos.get('alice/app')!;
+  beforeEach(async () => {
+    host = new MemoryHost();
+    host.repo('alice/app', 1);
+    t = await startTestServer(kind, { host });
+  });
+  afterEach(() => t.close());
+
+  it('55: rerunning a run resolves its caller again: attempt 2, outputs of the new inner results only', async () => {
+    const sha = host.commit(repo(), 'refs/heads/main', {
+      '.forgejo/workflows/ci.yml': 'on: push\njobs:\n  call:\n    uses: ./.forgejo/workflows/r.yml\n  after:\n    needs: call\n    runs-on: ubuntu\n    steps: [{ run: x }]\n',
+      '.forgejo/workflows/r.yml': `on:
+  workflow_call:
+    outputs:
+      out:
+        value: \${{ jobs.inner.outputs.v }}
+jobs:
+  inner:
+    runs-on: ubuntu
+    outputs: { v: x }
+    steps: [{ run: x }]
+`,
+    });
+    const [run] = await t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha));
+    const runner = await runnerFor(t);
+    let seen: string[] = [];
+    const outcome = (value: string) => (name: string, task: { needs: Record<string, { outputs: Record<string, string> }> }) => {
+      if (name === 'after') seen.push(task.needs.call!.outputs.out!);
+      return name === 'inner' ? { outputs: { v: value } } : {};
+    };
+    await drain(runner, outcome('obsolete value'));
+    expect(seen).to.deep.equal(['obsolete value']);
+    await t.plugin.service.runs.rerun(repo().id, run!.id);
+    seen = [];
+    await drain(runner, outcome('fresh value'));
+    expect(seen).to.deep.equal(['fresh value']);
+    const caller = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items.find((j) => j.job_id === 'call')!;
+    expect([caller.status, caller.attempt]).to.deep.equal(['success', 2]);
+  });
+
+  it('27: a concurrency group may use inputs and vars; a group without cancel-in-progress queues only when cancel is false', async () => {
+    await t.plugin.service.variables.create({ repoId: repo().id }, 'def', '456');
+    host.commit(repo(), 'refs/heads/main', {
+      '.forgejo/workflows/g.yml': `on:
+  workflow_dispatch:
+    inputs:
+      abc: { type: string, default: "123" }
+concurrency:
+  group: \${{ inputs.abc }}-\${{ vars.def }}
+  cancel-in-progress: false
+jobs:
+  a: { runs-on: ubuntu, steps: [{ run: x }] }
+`,
+    });
+    const sender = { id: 7, login: 'alice' };
+    const first = await t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
+    const second = await t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
+    const job = (await t.plugin.service.runs.jobs(repo().id, second.id)).items[0]!;
+    expect(job.waiting_reason).to.equal('queued behind concurrency group 123-456');
+    expect((await t.plugin.service.runs.get(repo().id, first.id)).status).to.equal('waiting');
+  });
+});
