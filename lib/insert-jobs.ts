@@ -3,7 +3,7 @@
 // otherwise waiting, which wakes the runners of the job's scopes.
 import type { Deps } from './deps.js';
 import type { Executor } from '../models/base.js';
-import { JobGateway, type JobRow } from '../models/jobs.js';
+import { JobGateway } from '../models/jobs.js';
 import type { RunRow } from '../models/runs.js';
 import { bumpTasksVersion } from '../models/tasks-version.js';
 import type { PlannedJob } from './workflow/index.js';
@@ -16,7 +16,7 @@ export async function insertPlannedJobs(
   run: RunRow,
   planned: Array<Pick<PlannedJob, 'jobId' | 'name' | 'needs' | 'runsOn' | 'incompleteMatrix' | 'incompleteRunsOn' | 'incompleteWith' | 'payload' | 'concurrency'>>,
   now: number,
-): Promise<JobRow[]> {
+): Promise<void> {
   const rows = planned.map((p) => {
     const blocked = p.needs.length > 0 || run.need_approval || p.incompleteMatrix || p.incompleteRunsOn || p.incompleteWith;
     return {
@@ -41,7 +41,6 @@ export async function insertPlannedJobs(
       updated: now,
     };
   });
-  const inserted = await new JobGateway(k, deps.dialect).insertMany(rows);
-  if (inserted.some((j) => j.status === Status.waiting)) await bumpTasksVersion(k, deps.dialect, run.owner_id, run.repo_id, now);
-  return inserted;
+  await new JobGateway(k, deps.dialect).insertAll(rows);
+  if (rows.some((j) => j.status === Status.waiting)) await bumpTasksVersion(k, deps.dialect, run.owner_id, run.repo_id, now);
 }

@@ -86,6 +86,11 @@ export class JobGateway implements Gateway {
     return (rows as Record<string, unknown>[]).map((r) => toJob(r)!);
   }
 
+  /** inserts without reading the rows back (run creation needs none of them) */
+  async insertAll(jobs: NewJob[]): Promise<void> {
+    if (jobs.length > 0) await this.k('action_run_job').insert(jobs.map(toColumns));
+  }
+
   /** a conditional update: `where` guards against a concurrent change; returns the rows changed */
   async update(id: number, fields: Partial<JobRow>, where: Partial<Pick<JobRow, 'status' | 'task_id' | 'attempt'>> = {}): Promise<number> {
     return this.k('action_run_job').where({ id, ...where }).update(toColumns(fields));

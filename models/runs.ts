@@ -76,8 +76,10 @@ export class RunGateway implements Gateway {
   }
 
   async insert(run: NewRun): Promise<RunRow> {
-    const [row] = await this.k('action_run').insert({ ...run, version: 0, done_notified: false }).returning('*');
-    return toRun(row as Record<string, unknown>)!;
+    const fields = { ...run, version: 0, done_notified: false };
+    // only the id comes back: the rest is what was written (the payload need not travel twice)
+    const [row] = await this.k('action_run').insert(fields).returning('id');
+    return { ...fields, id: Number((row as { id: number }).id), run_number: run.run_number!, delivery_key: run.delivery_key ?? null } as RunRow;
   }
 
   async update(id: number, fields: Partial<RunRow>): Promise<number> {
