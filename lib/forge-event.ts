@@ -181,7 +181,7 @@ export function normaliseEvent(hook: HookName, input: unknown, deliveryId?: stri
     case 'pullRequest': {
       need(payload.action, 'action', isNonEmptyStr, 'a pull request action');
       const pr = pullRequest(payload, repo);
-      const event = prActionEvent[action] ?? 'pull_request';
+      const event = Object.hasOwn(prActionEvent, action) ? prActionEvent[action]! : 'pull_request';
       const merged = action === 'closed' && pr.merged && pr.mergeCommitSha;
       return {
         ...base,
@@ -211,7 +211,7 @@ export function normaliseEvent(hook: HookName, input: unknown, deliveryId?: stri
     }
     case 'issues': {
       need(payload.issue, 'issue', isObj, 'an object');
-      return { ...base, event: issueActionEvent[action] ?? 'issues', ref: '', sha: '', message: firstLine((payload.issue as Obj).title) };
+      return { ...base, event: Object.hasOwn(issueActionEvent, action) ? issueActionEvent[action]! : 'issues', ref: '', sha: '', message: firstLine((payload.issue as Obj).title) };
     }
     case 'issueComment': {
       const issue = need(payload.issue, 'issue', isObj, 'an object');

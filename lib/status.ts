@@ -19,7 +19,8 @@ export function statusName(s: number): StatusName {
   return names[s] ?? 'unknown';
 }
 export function statusFromName(name: string): Status | undefined {
-  return (Status as Record<string, Status>)[name];
+  // own keys only: a name like "constructor" must not reach inherited properties
+  return Object.hasOwn(Status, name) ? (Status as Record<string, Status>)[name] : undefined;
 }
 export function isDone(s: number): boolean {
   return s >= 1 && s <= 4;

@@ -118,7 +118,7 @@ function activityNames(trigger: string, event: string, action: string): string[]
   if (trigger === 'release' || event === 'release') return [action === 'updated' ? 'edited' : action];
   if (trigger === 'registry_package' || event === 'package') return [action === 'created' ? 'published' : action];
   const map: Record<string, string> = { label_updated: 'labeled', label_cleared: 'unlabeled', synchronized: 'synchronize' };
-  return [map[action] ?? action];
+  return [Object.hasOwn(map, action) ? map[action]! : action];
 }
 
 export interface MatchInput {

@@ -91,6 +91,19 @@ forEachDatabase('runs from forge events', (kind) => {
     expect(items.map((j) => j.status)).to.deep.equal(['failure']);
   });
 
+  it('an action named like an inherited property is an ordinary unknown action', async () => {
+    const repo = host.repo('alice/app', 1);
+    const wf = 'on: [pull_request, issues]\njobs:\n  t: { runs-on: u, steps: [{ run: x }] }\n';
+    const head = host.commit(repo, 'refs/pull/1/head', { '.forgejo/workflows/w.yml': wf });
+    host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/w.yml': wf });
+    const pr = { number: 1, title: 't', user: { id: 7, login: 'alice' }, head: { ref: 'f', sha: head, repo: { id: 1 } }, base: { ref: 'main', repo: { id: 1 } } };
+    const sender = { id: 7, login: 'alice' };
+    expect(await t.plugin.hooks.pullRequest({ action: 'constructor', number: 1, pull_request: pr, repository: repo, sender })).to.deep.equal([]);
+    // `issues` without `types` takes every action: a plain issues run, named as such
+    const runs = await t.plugin.hooks.issues({ action: 'toString', issue: { number: 2, title: 'i' }, repository: repo, sender });
+    expect(runs.map((r) => r.event)).to.deep.equal(['issues']);
+  });
+
   it('skip-ci markers in the head commit skip the push', async () => {
     const repo = host.repo('alice/app', 1);
     const sha = host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/ci.yml': diamond });
