@@ -52,3 +52,30 @@ export class AlreadyExists extends ActionsError {
 export function isActionsError(e: unknown): e is ActionsError {
   return e instanceof ActionsError;
 }
+
+/** SQLSTATE classes a database uses for input it cannot store (class 22: data exception; 54000: a row over a limit) */
+function isDatabaseInputError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^22[0-9A-Z]{3}$/.test(code) || code === '54000' || code === 'SQLITE_TOOBIG';
+}
+
+/**
+ * A database refusal of the caller's data (a NUL character PostgreSQL cannot
+ * store, a number out of range, a value over a column's length) as the
+ * InvalidArgument it is, without the SQL; null for any other error.
+ */
+export function databaseInputError(e: unknown): InvalidArgument | null {
+  const candidate = isDatabaseInputError(e) ? e : isActionsError(e) && e.kind === 'internal' && isDatabaseInputError(e.cause) ? e.cause : null;
+  if (!candidate) return null;
+  const code = (candidate as { code: string }).code;
+  const reason =
+    code === '22021' || code === '22P05'
+      ? 'text contains a character the database cannot store (such as NUL)'
+      : code === '22001' || code === '54000' || code === 'SQLITE_TOOBIG'
+        ? 'a value is too long'
+        : code === '22003'
+          ? 'a number is out of range'
+          : 'a value has the wrong form';
+  return new InvalidArgument(`invalid input: ${reason}`, { cause: e });
+}

@@ -54,9 +54,10 @@ function need<T>(value: unknown, field: string, check: (v: unknown) => v is T, w
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isNonEmptyStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096;
+// refs, names and commit ids never hold control characters (PostgreSQL cannot even store NUL)
+const isNonEmptyStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096 && !/[\0-\x1f]/.test(v);
 const isId = (v: unknown): v is number => isNum(v) && v > 0;
-const shortStr = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const shortStr = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && !/[\0-\x1f]/.test(v);
 const zeroSha = /^0+$/;
 
 function repository(payload: Obj, field = 'repository'): Repository {
@@ -84,7 +85,7 @@ function sender(payload: Obj): { id: number; login: string } {
 }
 
 function firstLine(s: unknown): string {
-  return typeof s === 'string' ? (s.split('\n')[0] ?? '') : '';
+  return typeof s === 'string' ? (s.split('\n')[0] ?? '').replace(/\0/g, '') : '';
 }
 
 function fullRef(ref: string, type: unknown): string {
@@ -112,7 +113,7 @@ function pullRequest(payload: Obj, repo: Repository): PullRequestInfo {
     // a head repository that differs from the base one (or is unknown) makes a fork pull request
     isFork: !isNum(headRepoId) || headRepoId !== repo.id,
     posterId: isNum(user.id) ? user.id : 0,
-    title: isStr(pr.title) ? pr.title : '',
+    title: isStr(pr.title) ? pr.title.replace(/\0/g, '') : '',
     merged: pr.merged === true,
     mergeCommitSha: isStr(pr.merge_commit_sha) ? pr.merge_commit_sha : '',
   };
@@ -167,7 +168,7 @@ export function normaliseEvent(hook: HookName, input: unknown, deliveryId?: stri
       const after = need(payload.after, 'after', isNonEmptyStr, 'a commit id');
       if (zeroSha.test(after)) return null; // a deleted ref runs nothing
       const head = isObj(payload.head_commit) ? payload.head_commit : undefined;
-      return { ...base, event: 'push', ref: fullRef(ref, 'branch'), sha: after, message: isStr(head?.message) ? head.message : '' };
+      return { ...base, event: 'push', ref: fullRef(ref, 'branch'), sha: after, message: isStr(head?.message) ? head.message.replace(/\0/g, '') : '' };
     }
     case 'create':
     case 'delete': {

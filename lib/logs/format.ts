@@ -10,8 +10,10 @@ export interface LogLine {
   content: string;
 }
 
-/** cuts content to MAX_LINE_SIZE bytes */
-export function capContent(content: string): string {
+/** cuts content to MAX_LINE_SIZE bytes (and makes NUL storable) */
+export function capContent(raw: string): string {
+  // NUL is valid UTF-8 but PostgreSQL text cannot hold it: it is shown as U+FFFD, on every database alike
+  const content = raw.includes('\0') ? raw.replace(/\0/g, '\uFFFD') : raw;
   if (content.length * 3 <= MAX_LINE_SIZE) return content; // cheap path: cannot exceed the cap
   const buf = Buffer.from(content, 'utf8');
   return buf.length <= MAX_LINE_SIZE ? content : buf.subarray(0, MAX_LINE_SIZE).toString('utf8');

@@ -1,7 +1,7 @@
 // The one place typed errors become HTTP answers for the REST API:
 // `{ "message": ... }` with the status, never a stack trace.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { isActionsError, type ActionsError } from '../../lib/errors.js';
+import { databaseInputError, isActionsError, type ActionsError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/types.js';
 
 export function httpStatusOf(e: ActionsError): number {
@@ -30,6 +30,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       res.end();
+      return;
+    }
+    const refused = databaseInputError(err);
+    if (refused) {
+      res.status(400).json({ message: refused.message });
       return;
     }
     if (isActionsError(err)) {

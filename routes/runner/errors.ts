@@ -3,7 +3,7 @@
 // with a short message, never a stack trace.
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { ErrorKind } from '../../lib/errors.js';
-import { isActionsError } from '../../lib/errors.js';
+import { databaseInputError, isActionsError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/types.js';
 
 const codes: Record<ErrorKind, Code> = {
@@ -20,6 +20,8 @@ const codes: Record<ErrorKind, Code> = {
 
 export function toConnectError(e: unknown, logger: Logger, procedure: string): ConnectError {
   if (e instanceof ConnectError) return e;
+  const refused = databaseInputError(e);
+  if (refused) return new ConnectError(refused.message, Code.InvalidArgument);
   if (isActionsError(e)) {
     if (e.kind === 'internal') logger.error({ err: e, procedure }, 'runner call failed');
     return new ConnectError(e.message, codes[e.kind]);

@@ -2,6 +2,12 @@
 import { expect } from 'chai';
 import { forEachDatabase } from '../support/databases.js';
 import { startSecurityEnv, type SecurityEnv } from '../security/helpers.js';
+import request from 'supertest';
+import { Code, type ConnectError } from '@connectrpc/connect';
+import { startTestServer, type TestServer } from '../support/plugin.js';
+import { MemoryHost } from '../support/memory-host.js';
+import { protocolClients } from '../../lib/index.js';
+import { capContent } from '../../lib/logs/format.js';
 
 forEachDatabase('REST API: unreadable bodies', (kind) => {
   let env: SecurityEnv;
@@ -27,5 +33,30 @@ forEachDatabase('REST API: unreadable bodies', (kind) => {
       expect(res.status, route).to.equal(400);
       expect(JSON.parse(text), route).to.deep.equal({ message: 'malformed request' });
     }
+  });
+});
+
+forEachDatabase('NUL characters (PostgreSQL cannot store them)', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer(kind, { host: Object.assign(new MemoryHost(), { authorize: async () => true }) });
+  });
+  after(() => t.close());
+
+  it('in a REST path or a runner name are refused as bad input, never a 500', async () => {
+    for (const path of ['/admin/actions/secrets/%00', '/repos/a%00b/c/actions/runs', '/repos/o/r/actions/variables/%00']) {
+      const rest = await request(t.app).delete(`/actions/api/v1${path}`);
+      expect(rest.status, path).to.be.oneOf([400, 404]);
+      expect(rest.body.message, path).to.be.a('string').and.not.match(/select|insert|delete from/i);
+    }
+    const token = await t.plugin.service.runners.registrationToken({});
+    const { runner } = protocolClients(t.baseUrl);
+    const err = await runner.register({ name: 'a\u0000b', token, labels: ['x'] }).catch((e: unknown) => e as ConnectError);
+    if (kind === 'postgres') expect((err as ConnectError).code).to.equal(Code.InvalidArgument);
+    else expect(err).to.have.property('runner');
+  });
+
+  it('in a log line are stored as U+FFFD', async () => {
+    expect(capContent('a\u0000b')).to.equal('a\uFFFDb');
   });
 });
