@@ -1,5 +1,5 @@
 // `npm run fuzz`: malformed and hostile input against every entry point of
-// the plugin, which runs in a child process (bench/fuzz-child.ts) so that a
+// the plugin, which runs in a child process (bench/support/fuzz-child.ts) so that a
 // crash shows as the child exiting.
 //
 // Targets: each Connect method (binary protobuf and JSON, with and without
@@ -144,7 +144,7 @@ interface Child {
 }
 
 async function startChild(dbUrl: string, root: string): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fuzz-child.ts'), dbUrl, root], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'support', 'fuzz-child.ts'), dbUrl, root], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // not production: Express's default error page would then show a stack trace, which the fuzzer must see
     env: { ...process.env, NODE_ENV: 'development' },

@@ -13,10 +13,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { actionsPlugin, gitHost, type Repository } from '../lib/index.js';
-import { isActionsError } from '../lib/errors.js';
-import { openDatabase } from '../lib/db.js';
-import type { Hooks } from '../lib/hooks.js';
+import { actionsPlugin, gitHost, type Repository } from '../../lib/index.js';
+import { isActionsError } from '../../lib/errors.js';
+import { openDatabase } from '../../lib/db.js';
+import type { Hooks } from '../../lib/hooks.js';
 
 const url = process.argv[2]!;
 const root = process.argv[3]!;
