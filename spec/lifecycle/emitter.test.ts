@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { forEachDatabase } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/plugin.js';
-import { MemoryHost, pushPayload } from '../support/memory-host.js';
+import { useForge } from '../support/forge.js';
+import { pushPayload } from '../support/memory-host.js';
 import { drain, runnerFor } from '../support/drive.js';
 import { Result } from '../../lib/index.js';
 import { aggregateStatus, Status } from '../../lib/status.js';
@@ -28,22 +28,15 @@ describe('run status aggregation (Forgejo AggregateJobStatus)', () => {
 });
 
 forEachDatabase('the job emitter, driven by runner results', (kind) => {
-  let t: TestServer;
-  let host: MemoryHost;
-  const repo = () => host.repos.get('alice/app')!;
-  beforeEach(async () => {
-    host = new MemoryHost();
-    host.repo('alice/app', 1);
-    t = await startTestServer(kind, { host });
-  });
-  afterEach(() => t.close());
+  const f = useForge(kind);
+  const repo = () => f.repo();
 
   async function push(files: Record<string, string>, message = 'change') {
-    const sha = host.commit(repo(), 'refs/heads/main', files);
-    return t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha, message));
+    const sha = f.host.commit(repo(), 'refs/heads/main', files);
+    return f.t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha, message));
   }
-  const jobsOf = async (runId: number) => (await t.plugin.service.runs.jobs(repo().id, runId)).items.map((j) => [j.name, j.status]);
-  const runStatus = async (runId: number) => (await t.plugin.service.runs.get(repo().id, runId)).status;
+  const jobsOf = async (runId: number) => (await f.t.plugin.service.runs.jobs(repo().id, runId)).items.map((j) => [j.name, j.status]);
+  const runStatus = async (runId: number) => (await f.t.plugin.service.runs.get(repo().id, runId)).status;
 
   it('a failed need skips the whole chain in one pass; jobs with an `if` still run', async () => {
     const [run] = await push({
@@ -59,7 +52,7 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     const ran = await drain(runner, (name) => ({ result: name === 'job1' ? Result.FAILURE : Result.SUCCESS }));
     expect(ran).to.deep.equal(['job1', 'cleanup']);
     expect(await jobsOf(run!.id)).to.deep.equal([
@@ -86,7 +79,7 @@ jobs:
   d: { needs: [b, c], runs-on: ubuntu, steps: [{ run: x }] }
 `,
     });
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     let dNeeds: unknown;
     await drain(runner, (name, task) => {
       if (name === 'd') dNeeds = task.needs.b;
@@ -119,7 +112,7 @@ jobs:
       ['define-matrix', 'waiting'],
       ['produce-artifacts (incomplete matrix)', 'blocked'],
     ]);
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     const { tasks } = await runner.fetchTask();
     await runner.runTask(tasks[0]!, { outputs: { colors: '["red", "blue", "green"]' } });
     expect(await jobsOf(run!.id)).to.deep.equal([
@@ -134,7 +127,7 @@ jobs:
 
   it('an empty dynamic matrix completes the run, and the run-done event fires exactly once', async () => {
     const done: unknown[] = [];
-    t.plugin.events.on('run', (e: { done?: boolean }) => e.done && done.push(e));
+    f.t.plugin.events.on('run', (e: { done?: boolean }) => e.done && done.push(e));
     const [run] = await push({
       '.forgejo/workflows/ci.yml': `on: push
 jobs:
@@ -146,7 +139,7 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     await drain(runner, () => ({ outputs: { 'empty-list': '[]' } }));
     expect(await jobsOf(run!.id)).to.deep.equal([['job1', 'success']]);
     expect(await runStatus(run!.id)).to.equal('success');
@@ -164,14 +157,14 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const ubuntu = await runnerFor(t);
+    const ubuntu = await runnerFor(f.t);
     await drain(ubuntu, () => ({ outputs: { 'run-on-this': 'nixos-25.11' } }));
-    const jobs = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items;
+    const jobs = (await f.t.plugin.service.runs.jobs(repo().id, run!.id)).items;
     expect(jobs.map((j) => [j.name, j.status, j.runs_on])).to.deep.equal([
       ['define-runs-on', 'success', ['ubuntu']],
       ['consume', 'waiting', ['nixos-25.11']],
     ]);
-    const nixos = await runnerFor(t, ['nixos-25.11']);
+    const nixos = await runnerFor(f.t, ['nixos-25.11']);
     expect(await drain(nixos)).to.deep.equal(['consume']);
     expect(await runStatus(run!.id)).to.equal('success');
   });
@@ -188,8 +181,8 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    await drain(await runnerFor(t), () => ({ outputs: { colors: '["red"]' } }));
-    const failed = await t.plugin.service.runs.get(repo().id, run!.id);
+    await drain(await runnerFor(f.t), () => ({ outputs: { colors: '["red"]' } }));
+    const failed = await f.t.plugin.service.runs.get(repo().id, run!.id);
     expect(failed.status).to.equal('failure');
     expect(failed.pre_execution_error).to.equal('Unable to evaluate `strategy.matrix` of job produce-artifacts: job define-matrix-1 is missing output colours-intentional-mistake.');
     const jobs = await jobsOf(run!.id);
@@ -207,10 +200,10 @@ jobs:
 `;
     const [first] = await push({ '.forgejo/workflows/d.yml': wf }, 'one');
     const [second] = await push({ '.forgejo/workflows/d.yml': wf + '\n' }, 'two');
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     const got = await runner.fetchTask({ capacity: 4 });
     expect(got.tasks).to.have.length(1);
-    const secondJob = (await t.plugin.service.runs.jobs(repo().id, second!.id)).items[0]!;
+    const secondJob = (await f.t.plugin.service.runs.jobs(repo().id, second!.id)).items[0]!;
     expect(secondJob.status).to.equal('waiting');
     expect(secondJob.waiting_reason).to.equal('queued behind concurrency group deploy');
     await runner.runTask(got.tasks[0]!);
@@ -246,14 +239,14 @@ jobs:
       - run: echo \${{ inputs.greeting }}
 `,
     });
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     let afterNeeds: unknown;
     const ran = await drain(runner, (name, task) => {
       if (name === 'after') afterNeeds = task.needs.call;
       return name === 'inner' ? { outputs: { said: 'hello' } } : {};
     });
     expect(ran).to.deep.equal(['inner', 'after']);
-    const jobs = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items;
+    const jobs = (await f.t.plugin.service.runs.jobs(repo().id, run!.id)).items;
     expect(jobs.map((j) => [j.job_id, j.status])).to.deep.include.members([
       ['call', 'success'],
       ['call.inner', 'success'],
@@ -275,12 +268,12 @@ jobs:
   other: { runs-on: ubuntu, steps: [{ run: x }] }
 `,
     });
-    const runner = await runnerFor(t);
+    const runner = await runnerFor(f.t);
     await drain(runner);
     expect(await runStatus(run!.id)).to.equal('success');
-    const jobs = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items;
+    const jobs = (await f.t.plugin.service.runs.jobs(repo().id, run!.id)).items;
     const job2 = jobs.find((j) => j.job_id === 'job2')!;
-    await t.plugin.service.runs.rerunJob(repo().id, job2.id);
+    await f.t.plugin.service.runs.rerunJob(repo().id, job2.id);
     expect(await jobsOf(run!.id)).to.deep.equal([
       ['job1', 'success'],
       ['job2', 'waiting'],
@@ -289,7 +282,7 @@ jobs:
       ['other', 'success'],
     ]);
     expect(await drain(runner)).to.deep.equal(['job2', 'job3', 'job4']);
-    const after = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items;
+    const after = (await f.t.plugin.service.runs.jobs(repo().id, run!.id)).items;
     expect(after.map((j) => [j.job_id, j.attempt])).to.deep.equal([
       ['job1', 1],
       ['job2', 2],

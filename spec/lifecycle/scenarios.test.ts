@@ -1,26 +1,19 @@
 // scenarios-top.md 18, 21, 25, 32, 33, 34, 53, 56, driven through hooks, dispatch and the runner client.
 import { expect } from 'chai';
 import { forEachDatabase } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/plugin.js';
-import { MemoryHost, pushPayload } from '../support/memory-host.js';
+import { useForge } from '../support/forge.js';
+import { pushPayload } from '../support/memory-host.js';
 import { drain, runnerFor } from '../support/drive.js';
 
 forEachDatabase('more run-lifecycle scenarios', (kind) => {
-  let t: TestServer;
-  let host: MemoryHost;
-  const repo = () => host.repos.get('alice/app')!;
-  beforeEach(async () => {
-    host = new MemoryHost();
-    host.repo('alice/app', 1);
-    t = await startTestServer(kind, { host });
-  });
-  afterEach(() => t.close());
+  const f = useForge(kind);
+  const repo = () => f.repo();
 
   async function push(files: Record<string, string>, message = 'Update README.md') {
-    const sha = host.commit(repo(), 'refs/heads/main', files);
-    return t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha, message));
+    const sha = f.host.commit(repo(), 'refs/heads/main', files);
+    return f.t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha, message));
   }
-  const names = async (runId: number) => (await t.plugin.service.runs.jobs(repo().id, runId)).items.map((j) => [j.name, j.status]);
+  const names = async (runId: number) => (await f.t.plugin.service.runs.jobs(repo().id, runId)).items.map((j) => [j.name, j.status]);
 
   it('18: a multi-dimensional dynamic matrix from one output expands to every combination, numbers unquoted', async () => {
     const [run] = await push({
@@ -35,13 +28,13 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    await drain(await runnerFor(t), (name) => (name === 'define-matrix' ? { outputs: { m: '{"datacenter":["site-a","site-b"],"node":["12.x","14.x"],"pg":[17,18]}' } } : {}));
+    await drain(await runnerFor(f.t), (name) => (name === 'define-matrix' ? { outputs: { m: '{"datacenter":["site-a","site-b"],"node":["12.x","14.x"],"pg":[17,18]}' } } : {}));
     const jobs = (await names(run!.id)).map(([n]) => n);
     expect(jobs.slice(1)).to.deep.equal([
       'run-tests (site-a, 12.x, 17)', 'run-tests (site-a, 12.x, 18)', 'run-tests (site-a, 14.x, 17)', 'run-tests (site-a, 14.x, 18)',
       'run-tests (site-b, 12.x, 17)', 'run-tests (site-b, 12.x, 18)', 'run-tests (site-b, 14.x, 17)', 'run-tests (site-b, 14.x, 18)',
     ]);
-    expect((await t.plugin.service.runs.get(repo().id, run!.id)).status).to.equal('success');
+    expect((await f.t.plugin.service.runs.get(repo().id, run!.id)).status).to.equal('success');
   });
 
   it('21: the up-front check fails a static matrix whose runs-on names a missing dimension, and waits for a dynamic one', async () => {
@@ -54,7 +47,7 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const failed = await t.plugin.service.runs.get(repo().id, bad!.id);
+    const failed = await f.t.plugin.service.runs.get(repo().id, bad!.id);
     expect(failed.status).to.equal('failure');
     expect(failed.pre_execution_error).to.equal('Unable to evaluate `runs-on` of job job_1: matrix dimension platform-oops-wrong-dimension does not exist.');
     const [dynamic] = await push({
@@ -68,11 +61,11 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    expect((await t.plugin.service.runs.get(repo().id, dynamic!.id)).pre_execution_error).to.equal(null);
+    expect((await f.t.plugin.service.runs.get(repo().id, dynamic!.id)).pre_execution_error).to.equal(null);
   });
 
   it('25: a dispatched workflow with a dynamic matrix is created blocked and flagged incomplete', async () => {
-    host.commit(repo(), 'refs/heads/main', {
+    f.host.commit(repo(), 'refs/heads/main', {
       '.forgejo/workflows/d.yml': `on: workflow_dispatch
 jobs:
   define: { runs-on: ubuntu, outputs: { m: x }, steps: [{ run: x }] }
@@ -83,7 +76,7 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const run = await t.plugin.service.dispatch({ repo: repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } });
+    const run = await f.t.plugin.service.dispatch({ repo: repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } });
     expect(await names(run.id)).to.deep.equal([
       ['define', 'waiting'],
       ['use (incomplete matrix)', 'blocked'],
@@ -103,7 +96,7 @@ jobs:
 `,
       '.forgejo/workflows/broken.yml': 'on: push\njobs:\n\tbad: tabs\n',
     });
-    const contexts = host.statuses.map((s) => `${s.context}|${s.state}`);
+    const contexts = f.host.statuses.map((s) => `${s.context}|${s.state}`);
     expect(contexts).to.include('/ define (push)|pending');
     expect(contexts.some((c) => c.includes('use'))).to.equal(false);
     expect(contexts).to.include('broken.yml / Update README.md (push)|failure');
@@ -113,11 +106,11 @@ jobs:
     const types = ['opened', 'synchronize', 'labeled', 'unlabeled', 'assigned', 'unassigned', 'milestoned', 'demilestoned', 'closed', 'reopened'];
     const files: Record<string, string> = {};
     for (const type of types) files[`.forgejo/workflows/${type}.yml`] = `name: ${type}\non:\n  pull_request:\n    types: [${type}]\njobs:\n  ${type}: { runs-on: ubuntu, steps: [{ run: x }] }\n`;
-    host.commit(repo(), 'refs/heads/main', files);
-    const runner = await runnerFor(t);
+    f.host.commit(repo(), 'refs/heads/main', files);
+    const runner = await runnerFor(f.t);
     for (const [i, type] of types.entries()) {
-      const head = host.commit(repo(), 'refs/pull/3/head', { ...files, [`n${i}`]: String(i) });
-      const runs = await t.plugin.hooks.pullRequest({
+      const head = f.host.commit(repo(), 'refs/pull/3/head', { ...files, [`n${i}`]: String(i) });
+      const runs = await f.t.plugin.hooks.pullRequest({
         action: type,
         number: 3,
         pull_request: { number: 3, title: 't', user: { id: 7, login: 'alice' }, head: { ref: 'f', sha: head, repo: { id: 1 } }, base: { ref: 'main', repo: { id: 1 } } },
@@ -125,19 +118,19 @@ jobs:
         sender: { id: 7, login: 'alice' },
       });
       expect(runs.map((r) => r.workflow_id), type).to.deep.equal([`${type}.yml`]);
-      const run = await t.plugin.service.runs.get(repo().id, runs[0]!.id);
+      const run = await f.t.plugin.service.runs.get(repo().id, runs[0]!.id);
       expect(run.commit_sha).to.equal(head);
       await drain(runner);
-      const mine = host.statuses.filter((s) => s.context === `${type} / ${type} (pull_request)`).map((s) => s.state);
+      const mine = f.host.statuses.filter((s) => s.context === `${type} / ${type} (pull_request)`).map((s) => s.state);
       expect(mine, type).to.deep.equal(['pending', 'pending', 'success']);
     }
   });
 
   it('53: a trusted maintainer labelling a fork pull request runs the base branch workflows, not the head ones', async () => {
-    host.writers.add(1);
+    f.host.writers.add(1);
     const on = 'on:\n  pull_request:\n    types: [labeled, synchronize]\n';
-    host.commit(repo(), 'refs/heads/main', { '.forgejo/workflows/pr.yml': `${on}jobs:\n  from-base: { runs-on: ubuntu, steps: [{ run: x }] }\n` });
-    const head = host.commit(repo(), 'refs/pull/4/head', { '.forgejo/workflows/pr.yml': `${on}jobs:\n  from-head: { runs-on: ubuntu, steps: [{ run: evil }] }\n` });
+    f.host.commit(repo(), 'refs/heads/main', { '.forgejo/workflows/pr.yml': `${on}jobs:\n  from-base: { runs-on: ubuntu, steps: [{ run: x }] }\n` });
+    const head = f.host.commit(repo(), 'refs/pull/4/head', { '.forgejo/workflows/pr.yml': `${on}jobs:\n  from-head: { runs-on: ubuntu, steps: [{ run: evil }] }\n` });
     const event = (action: string, sender: { id: number; login: string }) => ({
       action,
       number: 4,
@@ -145,19 +138,19 @@ jobs:
       repository: repo(),
       sender,
     });
-    const [labelled] = await t.plugin.hooks.pullRequest(event('labeled', { id: 1, login: 'admin' }));
-    const run = await t.plugin.service.runs.get(repo().id, labelled!.id);
+    const [labelled] = await f.t.plugin.hooks.pullRequest(event('labeled', { id: 1, login: 'admin' }));
+    const run = await f.t.plugin.service.runs.get(repo().id, labelled!.id);
     expect(run.need_approval).to.equal(false);
     expect(run.commit_sha).to.equal(head);
     expect(await names(labelled!.id)).to.deep.equal([['from-base', 'waiting']]);
-    const [synced] = await t.plugin.hooks.pullRequest(event('synchronize', { id: 99, login: 'mallory' }));
-    expect((await t.plugin.service.runs.get(repo().id, synced!.id)).need_approval).to.equal(true);
+    const [synced] = await f.t.plugin.hooks.pullRequest(event('synchronize', { id: 99, login: 'mallory' }));
+    expect((await f.t.plugin.service.runs.get(repo().id, synced!.id)).need_approval).to.equal(true);
     expect(await names(synced!.id)).to.deep.equal([['from-head', 'blocked']]);
   });
 
   it('56: a reusable workflow that is missing, private or calls itself fails the run with a readable reason', async () => {
-    host.repo('bob/private', 3, { private: true });
-    host.commit(host.repos.get('bob/private')!, 'refs/heads/main', { '.forgejo/workflows/r.yml': 'on: workflow_call\njobs:\n  a: { runs-on: u, steps: [{ run: x }] }\n' });
+    f.host.repo('bob/private', 3, { private: true });
+    f.host.commit(f.host.repos.get('bob/private')!, 'refs/heads/main', { '.forgejo/workflows/r.yml': 'on: workflow_call\njobs:\n  a: { runs-on: u, steps: [{ run: x }] }\n' });
     const cases: Array<[string, RegExp]> = [
       ['./.forgejo/workflows/nope.yml', /nope\.yml/],
       ['bob/private/.forgejo/workflows/r.yml@main', /repository bob\/private not found/],
@@ -168,7 +161,7 @@ jobs:
         '.forgejo/workflows/ci.yml': `on: push\njobs:\n  call:\n    uses: ${uses}\n`,
         '.forgejo/workflows/self.yml': 'on: workflow_call\njobs:\n  again:\n    uses: ./.forgejo/workflows/self.yml\n',
       });
-      const failed = await t.plugin.service.runs.get(repo().id, run!.id);
+      const failed = await f.t.plugin.service.runs.get(repo().id, run!.id);
       expect(failed.status, uses).to.equal('failure');
       expect(failed.pre_execution_error, uses).to.match(reason);
     }
@@ -176,18 +169,11 @@ jobs:
 });
 
 forEachDatabase('reruns of reusable workflows and evaluated concurrency', (kind) => {
-  let t: TestServer;
-  let host: MemoryHost;
-  const repo = () => host.repos.get('alice/app')!;
-  beforeEach(async () => {
-    host = new MemoryHost();
-    host.repo('alice/app', 1);
-    t = await startTestServer(kind, { host });
-  });
-  afterEach(() => t.close());
+  const f = useForge(kind);
+  const repo = () => f.repo();
 
   it('55: rerunning a run resolves its caller again: attempt 2, outputs of the new inner results only', async () => {
-    const sha = host.commit(repo(), 'refs/heads/main', {
+    const sha = f.host.commit(repo(), 'refs/heads/main', {
       '.forgejo/workflows/ci.yml': 'on: push\njobs:\n  call:\n    uses: ./.forgejo/workflows/r.yml\n  after:\n    needs: call\n    runs-on: ubuntu\n    steps: [{ run: x }]\n',
       '.forgejo/workflows/r.yml': `on:
   workflow_call:
@@ -201,8 +187,8 @@ jobs:
     steps: [{ run: x }]
 `,
     });
-    const [run] = await t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha));
-    const runner = await runnerFor(t);
+    const [run] = await f.t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', sha));
+    const runner = await runnerFor(f.t);
     let seen: string[] = [];
     const outcome = (value: string) => (name: string, task: { needs: Record<string, { outputs: Record<string, string> }> }) => {
       if (name === 'after') seen.push(task.needs.call!.outputs.out!);
@@ -210,17 +196,17 @@ jobs:
     };
     await drain(runner, outcome('obsolete value'));
     expect(seen).to.deep.equal(['obsolete value']);
-    await t.plugin.service.runs.rerun(repo().id, run!.id);
+    await f.t.plugin.service.runs.rerun(repo().id, run!.id);
     seen = [];
     await drain(runner, outcome('fresh value'));
     expect(seen).to.deep.equal(['fresh value']);
-    const caller = (await t.plugin.service.runs.jobs(repo().id, run!.id)).items.find((j) => j.job_id === 'call')!;
+    const caller = (await f.t.plugin.service.runs.jobs(repo().id, run!.id)).items.find((j) => j.job_id === 'call')!;
     expect([caller.status, caller.attempt]).to.deep.equal(['success', 2]);
   });
 
   it('27: a concurrency group may use inputs and vars; a group without cancel-in-progress queues only when cancel is false', async () => {
-    await t.plugin.service.variables.create({ repoId: repo().id }, 'def', '456');
-    host.commit(repo(), 'refs/heads/main', {
+    await f.t.plugin.service.variables.create({ repoId: repo().id }, 'def', '456');
+    f.host.commit(repo(), 'refs/heads/main', {
       '.forgejo/workflows/g.yml': `on:
   workflow_dispatch:
     inputs:
@@ -233,10 +219,10 @@ jobs:
 `,
     });
     const sender = { id: 7, login: 'alice' };
-    const first = await t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
-    const second = await t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
-    const job = (await t.plugin.service.runs.jobs(repo().id, second.id)).items[0]!;
+    const first = await f.t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
+    const second = await f.t.plugin.service.dispatch({ repo: repo(), workflowFile: 'g.yml', ref: 'main', inputs: {}, sender });
+    const job = (await f.t.plugin.service.runs.jobs(repo().id, second.id)).items[0]!;
     expect(job.waiting_reason).to.equal('queued behind concurrency group 123-456');
-    expect((await t.plugin.service.runs.get(repo().id, first.id)).status).to.equal('waiting');
+    expect((await f.t.plugin.service.runs.get(repo().id, first.id)).status).to.equal('waiting');
   });
 });
