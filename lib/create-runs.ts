@@ -161,6 +161,8 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, 
         wf.content,
         { ref: ctx.ref, workflowId: wf.workflowId, triggerEvent: wf.triggerEvent, event: ctx.event },
         { github: githubContextForPlanning(ctx, wf.workflowId, wf.triggerEvent), vars, inputs: ctx.inputs },
+        // forge events run without a group when it cannot be evaluated; dispatch and schedules report it (spec §5.1)
+        { throwOnError: ctx.scheduleId !== undefined || ctx.event === 'workflow_dispatch' },
       );
   const deliveryKey = ctx.deliveryKey ? `${ctx.deliveryKey}:${wf.triggerEvent}` : null;
   // this run's own outbox: what a rolled-back transaction collected is never emitted

@@ -54,19 +54,25 @@ export async function dispatchWorkflow(deps: Deps, req: DispatchRequest): Promis
     sender: req.sender,
     workflow: `${dir}/${req.workflowFile}`,
   };
-  return createRun(
-    deps,
-    {
-      repo: req.repo,
-      event: 'workflow_dispatch',
-      payload,
-      ref,
-      sha,
-      title: req.workflowFile,
-      triggerUser: req.sender,
-      deliveryKey: null,
-      inputs: inputs.inputs,
-    },
-    { workflowId: req.workflowFile, workflowDirectory: dir, content: file.content, triggerEvent: 'workflow_dispatch' },
-  );
+  try {
+    return await createRun(
+      deps,
+      {
+        repo: req.repo,
+        event: 'workflow_dispatch',
+        payload,
+        ref,
+        sha,
+        title: req.workflowFile,
+        triggerUser: req.sender,
+        deliveryKey: null,
+        inputs: inputs.inputs,
+      },
+      { workflowId: req.workflowFile, workflowDirectory: dir, content: file.content, triggerEvent: 'workflow_dispatch' },
+    );
+  } catch (e) {
+    // a `concurrency:` that cannot be evaluated is the caller's to fix; nothing was written
+    if (e instanceof WorkflowError) throw new InvalidArgument(e.message, { field: 'workflow_file', cause: e });
+    throw e;
+  }
 }

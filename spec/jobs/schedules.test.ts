@@ -118,6 +118,17 @@ forEachDatabase('jobs: schedules', (kind) => {
     expect((await scheduleRuns(e.knex)).filter((r) => r.workflow_id === 'broken.yml')).to.have.length(2);
   });
 
+  it('a scheduled workflow whose concurrency group cannot be evaluated is disabled with the reason, and no run is written', async () => {
+    const repo = e.host.repo('alice/app', 1);
+    const bad = `on:\n  schedule: [{ cron: '*/5 * * * *' }]\nconcurrency:\n  group: \${{ fromJSON('{bad') }}\njobs:\n  a: { runs-on: ubuntu, steps: [{ run: x }] }\n`;
+    await e.push(repo, { '.forgejo/workflows/bad.yml': bad, '.forgejo/workflows/good.yml': scheduled('*/5 * * * *') });
+    e.t.clock.advance(5 * MINUTE);
+    await e.t.plugin.jobs.run('schedules');
+    expect((await scheduleRuns(e.knex)).map((r) => r.workflow_id)).to.deep.equal(['good.yml']);
+    const reason = (await e.t.plugin.service.schedules.list(repo.id)).find((s) => s.workflow_id === 'bad.yml')!.disabled_reason;
+    expect(reason).to.match(/concurrency/);
+  });
+
   it('a scheduled workflow that no longer parses stays listed, disabled with the parser\'s reason, and the others fire', async () => {
     const repo = e.host.repo('alice/app', 1);
     await e.push(repo, { '.forgejo/workflows/a.yml': scheduled('*/5 * * * *'), '.forgejo/workflows/b.yml': scheduled('*/5 * * * *') });

@@ -226,3 +226,22 @@ jobs:
     expect((await f.t.plugin.service.runs.get(repo().id, first.id)).status).to.equal('waiting');
   });
 });
+
+forEachDatabase('a concurrency group that cannot be evaluated', (kind) => {
+  const f = useForge(kind);
+  const bad = 'concurrency:\n  group: ${{ fromJSON(\'{bad\') }}\njobs:\n  a: { runs-on: ubuntu, steps: [{ run: x }] }\n';
+
+  it('is refused to a dispatch with a readable reason, and nothing is written', async () => {
+    f.host.commit(f.repo(), 'refs/heads/main', { '.forgejo/workflows/d.yml': `on: workflow_dispatch\n${bad}` });
+    const err = await f.t.plugin.service.dispatch({ repo: f.repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } }).catch((e: unknown) => e as { kind?: string; message?: string });
+    expect(err?.kind).to.equal('invalid_argument');
+    expect(err?.message).to.match(/concurrency/);
+    expect((await f.t.plugin.service.runs.list({ repoId: f.repo().id })).total_count).to.equal(0);
+  });
+
+  it('lets a push run without a group, as Forgejo does', async () => {
+    const sha = f.host.commit(f.repo(), 'refs/heads/main', { '.forgejo/workflows/p.yml': `on: push\n${bad}` });
+    const [run] = await f.t.plugin.hooks.push(pushPayload(f.repo(), 'refs/heads/main', sha));
+    expect(run!.status).to.equal('waiting');
+  });
+});
