@@ -233,7 +233,7 @@ forEachDatabase('a concurrency group that cannot be evaluated', (kind) => {
 
   it('is refused to a dispatch with a readable reason, and nothing is written', async () => {
     f.host.commit(f.repo(), 'refs/heads/main', { '.forgejo/workflows/d.yml': `on: workflow_dispatch\n${bad}` });
-    const err = await f.t.plugin.service.dispatch({ repo: f.repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } }).catch((e: unknown) => e as { kind?: string; message?: string });
+    const err = await f.t.plugin.service.dispatch({ repo: f.repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } }).then(() => null, (e: unknown) => e as { kind?: string; message?: string });
     expect(err?.kind).to.equal('invalid_argument');
     expect(err?.message).to.match(/concurrency/);
     expect((await f.t.plugin.service.runs.list({ repoId: f.repo().id })).total_count).to.equal(0);
