@@ -21,10 +21,11 @@ import { runConcurrency } from './run-concurrency.js';
 import { variablesForRun } from './variables.js';
 import { Status, statusName } from './status.js';
 import { truncateBytes } from './text.js';
-import { endJob } from './cancel.js';
+import { endJob, killRun } from './cancel.js';
+import { changeRun } from './run-change.js';
 import { jobsChanged, lockRun } from './emitter.js';
 import { JobGateway } from '../models/jobs.js';
-import { queueCommitStatuses, queueCommitStatusesOfRuns } from './commit-status.js';
+import { queueCommitStatusesOfRuns } from './commit-status.js';
 import { upsertRepository } from './repositories.js';
 import { isTrustedPoster } from './trust.js';
 
@@ -360,14 +361,8 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
 
 /** Closing a pull request cancels its runs still waiting for approval. */
 export async function cancelRunsAwaitingApproval(deps: Deps, repoId: number, prNumber: number): Promise<void> {
-  const { killRun } = await import('./cancel.js');
   const runs = (await deps.knex('action_run').where({ repo_id: repoId, pull_request_number: prNumber, need_approval: true }).select('id')) as Array<{ id: number }>;
-  for (const { id } of runs) {
-    const outbox = new Outbox();
-    await deps.knex.transaction((trx) => killRun(trx, deps, outbox, id, Status.cancelled));
-    queueCommitStatuses(deps, outbox, id);
-    await outbox.flush(deps.events);
-  }
+  for (const { id } of runs) await changeRun(deps, id, (trx, outbox) => killRun(trx, deps, outbox, id, Status.cancelled));
 }
 
 export type { RunRow };

@@ -4,10 +4,9 @@
 // two transactions of a multi-step operation, a manual edit. It finds jobs the
 // emitter should have moved and hands their runs to the emitter again.
 import type { Deps } from './deps.js';
-import { Outbox } from './outbox.js';
 import { jobsChanged, lockRun, resolveBlockedJobs } from './emitter.js';
 import { aggregateStatus, doneStatuses, isDone, pendingStatuses, Status } from './status.js';
-import { queueCommitStatuses } from './commit-status.js';
+import { changeRun } from './run-change.js';
 import { JobGateway, toJob, type JobRow } from '../models/jobs.js';
 import type { KeepGoing } from './maintenance-timeouts.js';
 
@@ -36,9 +35,8 @@ async function finishJobsOfDoneTasks(deps: Deps): Promise<number> {
     .select('j.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
   let fixed = 0;
   for (const r of rows) {
-    const outbox = new Outbox();
     try {
-      const done = await deps.knex.transaction(async (trx) => {
+      const done = await changeRun(deps, r.run_id, async (trx, outbox) => {
         await lockRun(trx, deps, r.run_id);
         const job = await new JobGateway(trx, deps.dialect).get(r.id);
         if (!job || isDone(job.status) || job.task_id <= 0) return false;
@@ -49,11 +47,7 @@ async function finishJobsOfDoneTasks(deps: Deps): Promise<number> {
         await jobsChanged(trx, deps, outbox, r.run_id);
         return true;
       });
-      if (done) {
-        fixed++;
-        queueCommitStatuses(deps, outbox, r.run_id);
-      }
-      await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+      if (done) fixed++;
     } catch (e) {
       deps.logger.error({ err: e, job: r.id }, 'reconcile: could not finish job');
     }
@@ -82,12 +76,9 @@ async function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
     }
     for (const run of runs) {
       if (!runNeedsSettling(run.status, byRun.get(run.id) ?? [])) continue;
-      const outbox = new Outbox();
       try {
-        await deps.knex.transaction((trx) => jobsChanged(trx, deps, outbox, run.id));
+        await changeRun(deps, run.id, (trx, outbox) => jobsChanged(trx, deps, outbox, run.id));
         settled++;
-        queueCommitStatuses(deps, outbox, run.id);
-        await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
       } catch (e) {
         deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run');
       }

@@ -6,12 +6,11 @@
 // commit; a stopped task's log is archived in the same transaction.
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
-import { Outbox } from './outbox.js';
 import { jobsChanged, lockRun } from './emitter.js';
 import { stopTask } from './stop-task.js';
 import { endJob } from './cancel.js';
 import { Status } from './status.js';
-import { queueCommitStatuses } from './commit-status.js';
+import { changeRun } from './run-change.js';
 import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { JobGateway } from '../models/jobs.js';
 
@@ -58,8 +57,7 @@ async function stopStaleTasks(deps: Deps, column: 'updated' | 'started', cutoff:
 }
 
 async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (t: TaskRow) => boolean): Promise<boolean> {
-  const outbox = new Outbox();
-  const done = await deps.knex.transaction(async (trx) => {
+  return changeRun(deps, runId, async (trx, outbox) => {
     await lockRun(trx, deps, runId);
     const tasks = new TaskGateway(trx, deps.dialect);
     const task = await tasks.get(taskId, { lock: true });
@@ -69,9 +67,6 @@ async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (
     await jobsChanged(trx, deps, outbox, runId);
     return true;
   });
-  if (done) queueCommitStatuses(deps, outbox, runId);
-  await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
-  return done;
 }
 
 /** waiting or blocked jobs untouched for `timeouts.abandoned` are cancelled, except in runs waiting for approval */
@@ -92,9 +87,8 @@ export async function cancelAbandonedJobs(deps: Deps, keepGoing: KeepGoing = alw
       .select('j.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
     for (const j of page) {
       afterId = j.id;
-      const outbox = new Outbox();
       try {
-        const done = await deps.knex.transaction(async (trx) => {
+        const done = await changeRun(deps, j.run_id, async (trx, outbox) => {
           await lockRun(trx, deps, j.run_id);
           const run = (await trx('action_run').where({ id: j.run_id }).first('need_approval')) as { need_approval: unknown } | undefined;
           const job = await new JobGateway(trx, deps.dialect).get(j.id);
@@ -103,11 +97,7 @@ export async function cancelAbandonedJobs(deps: Deps, keepGoing: KeepGoing = alw
           await jobsChanged(trx, deps, outbox, j.run_id);
           return true;
         });
-        if (done) {
-          cancelled++;
-          queueCommitStatuses(deps, outbox, j.run_id);
-        }
-        await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+        if (done) cancelled++;
       } catch (e) {
         deps.logger.error({ err: e, job: j.id }, 'could not cancel abandoned job');
       }

@@ -6,12 +6,11 @@ import { RunGateway, type RunRow } from '../models/runs.js';
 import { JobGateway, type JobRow } from '../models/jobs.js';
 import type { Job, Run } from './types.js';
 import { InvalidArgument, NotFound } from './errors.js';
-import { Outbox } from './outbox.js';
 import { Status, statusFromName } from './status.js';
 import { cancelJob, cancelRun } from './cancel.js';
 import { approveRun, trustUser } from './trust.js';
 import { rerun, type RerunMode } from './rerun.js';
-import { queueCommitStatuses } from './commit-status.js';
+import { changeRun } from './run-change.js';
 import { jobView, runView } from './views.js';
 
 export interface RunFilter {
@@ -51,14 +50,6 @@ export function runService(deps: Deps) {
     return job;
   }
 
-  async function change<T>(runId: number, work: (trx: import('knex').Knex.Transaction, outbox: Outbox) => Promise<T>): Promise<T> {
-    const outbox = new Outbox();
-    const result = await deps.knex.transaction((trx) => work(trx, outbox));
-    queueCommitStatuses(deps, outbox, runId);
-    await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
-    return result;
-  }
-
   const service = {
     async list(filter: RunFilter): Promise<Page<Run>> {
       const limit = Math.min(Math.max(filter.limit ?? 30, 1), 100);
@@ -94,12 +85,12 @@ export function runService(deps: Deps) {
     },
     async cancel(repoId: number, runId: number): Promise<Run> {
       await runRow(repoId, runId);
-      await change(runId, (trx, outbox) => cancelRun(trx, deps, outbox, runId));
+      await changeRun(deps, runId, (trx, outbox) => cancelRun(trx, deps, outbox, runId));
       return service.get(repoId, runId);
     },
     async cancelJob(repoId: number, jobId: number): Promise<Job> {
       const job = await jobRow(repoId, jobId);
-      await change(job.run_id, (trx, outbox) => cancelJob(trx, deps, outbox, job));
+      await changeRun(deps, job.run_id, (trx, outbox) => cancelJob(trx, deps, outbox, job));
       return service.job(repoId, jobId);
     },
     /** approves a run waiting for approval; `always` also trusts its pull request's author from now on */
@@ -110,21 +101,21 @@ export function runService(deps: Deps) {
         const pending = (await deps.knex('action_run')
           .where({ repo_id: repoId, pull_request_poster_id: run.pull_request_poster_id, need_approval: true })
           .select('id')) as Array<{ id: number }>;
-        for (const { id } of pending) await change(id, (trx, outbox) => approveRun(trx, deps, outbox, id, approverId));
+        for (const { id } of pending) await changeRun(deps, id, (trx, outbox) => approveRun(trx, deps, outbox, id, approverId));
       } else {
-        await change(runId, (trx, outbox) => approveRun(trx, deps, outbox, runId, approverId));
+        await changeRun(deps, runId, (trx, outbox) => approveRun(trx, deps, outbox, runId, approverId));
       }
       return service.get(repoId, runId);
     },
     async rerun(repoId: number, runId: number, mode: RerunMode = { kind: 'run' }): Promise<Run> {
       await runRow(repoId, runId);
       if (mode.kind === 'job') await jobRow(repoId, mode.jobId);
-      await change(runId, (trx, outbox) => rerun(trx, deps, outbox, runId, mode));
+      await changeRun(deps, runId, (trx, outbox) => rerun(trx, deps, outbox, runId, mode));
       return service.get(repoId, runId);
     },
     async rerunJob(repoId: number, jobId: number): Promise<Job> {
       const job = await jobRow(repoId, jobId);
-      await change(job.run_id, (trx, outbox) => rerun(trx, deps, outbox, job.run_id, { kind: 'job', jobId }));
+      await changeRun(deps, job.run_id, (trx, outbox) => rerun(trx, deps, outbox, job.run_id, { kind: 'job', jobId }));
       return service.job(repoId, jobId);
     },
   };

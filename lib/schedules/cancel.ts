@@ -2,7 +2,7 @@
 // for schedule runs): when the repository is archived or disabled, or when the
 // default branch they were scheduled on is no longer the default.
 import type { Deps } from '../deps.js';
-import { Outbox } from '../outbox.js';
+import { changeRun } from '../run-change.js';
 import { killRun } from '../cancel.js';
 import { Status } from '../status.js';
 
@@ -12,11 +12,9 @@ export async function cancelScheduledRuns(deps: Deps, repoId: number, ref: strin
   if (ref !== null) q.andWhere({ ref });
   const runs = (await q.select('id')) as Array<{ id: number }>;
   for (const { id } of runs) {
-    const outbox = new Outbox();
     // one transaction per run: a failure leaves the others cancelled
     try {
-      await deps.knex.transaction((trx) => killRun(trx, deps, outbox, id, Status.cancelled));
-      await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
+      await changeRun(deps, id, (trx, outbox) => killRun(trx, deps, outbox, id, Status.cancelled));
     } catch (e) {
       deps.logger.error({ err: e, run: id }, 'could not cancel scheduled run');
     }

@@ -2,21 +2,13 @@
 // them (0..n-1 in YAML order), named the way act names them.
 import { parse } from 'yaml';
 import { ActionsError } from '../errors.js';
+import { truncateBytes } from '../text.js';
 
 export const MAX_NAME_BYTES = 255;
 
-/** Forgejo's SplitStringAtByteN(s, 255): cut at a rune boundary ≤ 252 bytes and append "…" */
+/** Forgejo's SplitStringAtByteN(s, 255) for step and runner names */
 export function truncateName(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
-  let out = '';
-  let bytes = 0;
-  for (const ch of name) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > MAX_NAME_BYTES - 3) break;
-    out += ch;
-    bytes += n;
-  }
-  return `${out}…`;
+  return truncateBytes(name, MAX_NAME_BYTES);
 }
 
 function stepName(step: Record<string, unknown>, index: number): string {
