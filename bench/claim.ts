@@ -46,6 +46,10 @@ async function measure(db: DbKind, instances: number) {
   }
 }
 
-const results = [await measure('sqlite', 1), await measure('postgres', 2)];
+// CLAIM_DATABASES=sqlite (or postgres) measures one side only, for profiling
+const only = process.env.CLAIM_DATABASES?.split(',');
+const results = [];
+if (!only || only.includes('sqlite')) results.push(await measure('sqlite', 1));
+if (!only || only.includes('postgres')) results.push(await measure('postgres', 2));
 await stopPostgresCluster();
 console.log(JSON.stringify({ bench: 'claim', results }));

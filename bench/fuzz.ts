@@ -42,6 +42,7 @@ import {
 import { PingRequestSchema } from '../proto/gen/ping/v1/messages_pb.js';
 import { RunnerClient } from '../lib/client/runner-client.js';
 import { startPostgres, type EphemeralPostgres } from '../spec/support/postgres.js';
+import { tempDir } from '../spec/support/temp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CASES = Math.max(1, Number(process.env.FUZZ_CASES_PER_METHOD ?? process.argv[2] ?? 10_000));
@@ -868,7 +869,7 @@ async function main(): Promise<void> {
   try {
     for (const kind of DATABASES) {
       let url: string;
-      if (kind === 'sqlite') url = `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-fuzz-db-')), 'actions.sqlite')}`;
+      if (kind === 'sqlite') url = `sqlite:${path.join(tempDir('fuzz-db'), 'actions.sqlite')}`;
       else if (kind === 'postgres') url = await (pg ??= await startPostgres()).createDatabase('fuzz');
       else throw new Error(`FUZZ_DATABASES: unknown database ${kind}`);
       await fuzzDatabase(kind, url, totals);

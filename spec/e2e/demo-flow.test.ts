@@ -4,7 +4,6 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitHost, type Repository } from '../../lib/index.js';
@@ -12,6 +11,7 @@ import { ShellRunner } from '../../examples/runner/shell-runner.js';
 import { pushDemoCommit } from '../../examples/demo/sample-repo.js';
 import { forEachDatabase } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/plugin.js';
+import { tempDir } from '../support/temp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,7 +32,7 @@ forEachDatabase('a push runs to success through gitHost and the shell runner', (
   const repo: Repository = { id: 11, name: 'hello', full_name: 'demo/hello', owner: { id: 5, login: 'demo' }, default_branch: 'main' };
 
   beforeEach(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-e2e-'));
+    root = tempDir('e2e');
     t = await startTestServer(kind, {
       host: gitHost({ root, extend: { getRepository: async (n) => (n === repo.full_name ? repo : null), authorize: async () => true } }),
       logDir: path.join(root, 'logs'),
@@ -88,7 +88,7 @@ forEachDatabase('a push runs to success through gitHost and the shell runner', (
   it('a failing step fails its job, skips the dependent job, and refuses `uses:` steps with a clear line', async function () {
     this.timeout(90_000);
     const bare = path.join(root, 'demo', 'hello.git');
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-e2e-work-'));
+    const work = tempDir('e2e-work');
     const git = (...args: string[]) =>
       new Promise<string>((resolve, reject) =>
         execFile('git', args, { cwd: work, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }, (e, out) => (e ? reject(e) : resolve(out.trim()))),
@@ -127,7 +127,7 @@ forEachDatabase('a push runs to success through gitHost and the shell runner', (
 describe('npm start', () => {
   it('reaches "success" on a fresh data directory', async function () {
     this.timeout(120_000);
-    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-demo-'));
+    const data = tempDir('demo');
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,

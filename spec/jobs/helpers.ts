@@ -1,8 +1,6 @@
 // A plugin on a fresh database with a MemoryHost, a movable clock, its own
 // Knex for checks, and a registered runner on demand.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { openDatabase, type Dialect } from '../../lib/db.js';
 import type { Deps } from '../../lib/deps.js';
@@ -14,6 +12,7 @@ import { testDeps } from '../support/fixtures.js';
 import { MemoryHost, pushPayload } from '../support/memory-host.js';
 import { RunnerClient } from '../support/runner-client.js';
 import type { Repository } from '../../lib/index.js';
+import { tempDir } from '../support/temp.js';
 
 export interface JobsEnv {
   t: TestServer;
@@ -30,7 +29,7 @@ export interface JobsEnv {
 
 export async function startJobsEnv(kind: DbKind, options: ActionsPluginOptions = {}): Promise<JobsEnv> {
   const db = openDatabase(await freshDatabaseUrl(kind));
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-jobs-'));
+  const logDir = tempDir('jobs');
   const host = new MemoryHost();
   const t = await startTestServer(kind, { database: db.knex, host, logDir, ...options });
   const deps = testDeps(db.knex, db.dialect, { clock: t.clock, logDir });

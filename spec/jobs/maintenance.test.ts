@@ -4,6 +4,7 @@ import path from 'node:path';
 import { forEachDatabase } from '../support/databases.js';
 import { readTaskLog } from '../../lib/logs/index.js';
 import { startJobsEnv, HOUR, type JobsEnv } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const chain = `on: push
 jobs:
@@ -109,10 +110,9 @@ forEachDatabase('jobs: logs, runners, reconciliation', (kind) => {
 
 describe('jobs: archived log streaming', () => {
   it('streams a range of lines or bytes of an archive, and fails for a missing one', async () => {
-    const os = await import('node:os');
     const { writeArchive, formatLine } = await import('../../lib/logs/index.js');
     const { streamArchive } = await import('../../lib/logs/stream.js');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-stream-'));
+    const dir = tempDir('stream');
     const rows = Array.from({ length: 50_000 }, (_, i) => ({ time: 1_767_607_200_000 + i, content: `line ${i} ${'x'.repeat(i % 50)}` }));
     await writeArchive(dir, 'o/r/01/1.log.gz', rows);
     const text = rows.map((r) => formatLine(r.time, r.content)).join('');

@@ -1,15 +1,14 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { gitHost, InvalidArgument, NotFound, type Repository } from '../../lib/index.js';
 import { pushDemoCommit } from '../../examples/demo/sample-repo.js';
+import { tempDir } from '../support/temp.js';
 
 describe('gitHost over bare repositories', () => {
   let root: string;
   const repo: Repository = { id: 1, name: 'hello', full_name: 'demo/hello', owner: { id: 1, login: 'demo' }, default_branch: 'main' };
   before(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-githost-'));
+    root = tempDir('githost');
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -2,19 +2,19 @@
 // repository is not replaced by the refused event's repository object.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gitHost, type Repository } from '../../lib/index.js';
 import { forEachDatabase } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/plugin.js';
 import { pushDemoCommit } from '../../examples/demo/sample-repo.js';
+import { tempDir } from '../support/temp.js';
 
 forEachDatabase('events the host refuses', (kind) => {
   let t: TestServer;
   let root: string;
   const repo: Repository = { id: 31, name: 'hello', full_name: 'demo/hello', owner: { id: 5, login: 'demo' }, default_branch: 'main' };
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-rejected-'));
+    root = tempDir('rejected');
     t = await startTestServer(kind, { host: gitHost({ root }), logDir: path.join(root, 'logs') });
   });
   after(async () => {

@@ -1,8 +1,6 @@
 // One plugin on a fresh database per test suite, with a Knex of its own for
 // fixtures and checks, and a Deps for calling the runner service functions.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { openDatabase, type Dialect } from '../../lib/db.js';
 import type { Deps } from '../../lib/deps.js';
@@ -12,6 +10,7 @@ import { startTestServer, type TestServer } from '../support/plugin.js';
 import { testDeps } from '../support/fixtures.js';
 import { RunnerClient } from '../support/runner-client.js';
 import { hashToken } from '../../lib/tokens.js';
+import { tempDir } from '../support/temp.js';
 
 export interface Env {
   server: TestServer;
@@ -27,7 +26,7 @@ export interface Env {
 
 export async function startEnv(kind: DbKind): Promise<Env> {
   const db = openDatabase(await freshDatabaseUrl(kind));
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-logs-'));
+  const logDir = tempDir('logs');
   const debug = process.env.DEBUG_RUNNER_SPEC ? { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } : undefined;
   const server = await startTestServer(kind, { database: db.knex, logDir, ...(debug ? { logger: debug } : {}) });
   const deps = testDeps(db.knex, db.dialect, { clock: server.clock, logDir });

@@ -2,8 +2,6 @@
 // logger output is kept for inspection, and a Knex of its own for fixtures:
 // the security checks drive it with the real protocol client.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { openDatabase, type Dialect } from '../../lib/db.js';
 import type { Deps } from '../../lib/deps.js';
@@ -12,6 +10,7 @@ import { freshDatabaseUrl, type DbKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/plugin.js';
 import { testDeps } from '../support/fixtures.js';
 import { RunnerClient } from '../support/runner-client.js';
+import { tempDir } from '../support/temp.js';
 
 export interface SecurityEnv {
   server: TestServer;
@@ -32,7 +31,7 @@ function serialise(v: unknown): string {
 
 export async function startSecurityEnv(kind: DbKind): Promise<SecurityEnv> {
   const db = openDatabase(await freshDatabaseUrl(kind));
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-security-'));
+  const logDir = tempDir('security');
   const logs: string[] = [];
   const keep = (...args: unknown[]) => void logs.push(serialise(args));
   const logger = { trace: keep, debug: keep, info: keep, warn: keep, error: keep };

@@ -1,10 +1,9 @@
 // Every model and service test runs against both SQLite and PostgreSQL.
 // PostgreSQL is the ephemeral cluster (started on first use) unless
 // DATABASE_URL names a server on which test databases may be created.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createDatabaseOn, startPostgres, type EphemeralPostgres } from './postgres.js';
+import { tempDir } from './temp.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const dbKinds: DbKind[] = ['sqlite', 'postgres'];
@@ -21,7 +20,7 @@ export function postgresCluster(): Promise<EphemeralPostgres> {
 export async function freshDatabaseUrl(kind: DbKind): Promise<string> {
   counter++;
   if (kind === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-sqlite-'));
+    const dir = tempDir('sqlite');
     return `sqlite:${path.join(dir, 'actions.sqlite')}`;
   }
   const name = `t${process.pid}_${counter}`;

@@ -18,7 +18,9 @@ export interface Instance {
 
 /** a plugin instance in its own process, on `databaseUrl` */
 export async function startInstance(databaseUrl: string, logDir?: string): Promise<Instance> {
-  const args = ['--import', 'tsx', path.join(here, 'server-child.ts'), databaseUrl, ...(logDir ? [logDir] : [])];
+  // INSTANCE_NODE_ARGS: extra node flags for the instances (a benchmark profiles them with --cpu-prof)
+  const extra = process.env.INSTANCE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const args = [...extra, '--import', 'tsx', path.join(here, 'server-child.ts'), databaseUrl, ...(logDir ? [logDir] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });

@@ -3,15 +3,13 @@
 // died or is done), so no instance outlives its test or benchmark.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import express from 'express';
 import { actionsPlugin } from '../../../lib/index.js';
 import { silentLogger } from '../../support/plugin.js';
+import { tempDir } from '../../support/temp.js';
 
 const url = process.argv[2]!;
-const logDir = process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forge-actions-child-logs-'));
+const logDir = process.argv[3] ?? tempDir('child-logs');
 const logger = process.env.DEBUG_RUNNER_SPEC ? { ...silentLogger, warn: console.error, error: console.error } : silentLogger;
 const plugin = actionsPlugin({ database: url, cron: false, logger, logDir });
 await plugin.ready;
