@@ -12,6 +12,12 @@ import { insertManyJobs, testDeps } from '../spec/support/fixtures.js';
 import { RunnerClient } from '../spec/support/runner-client.js';
 import { drain, drainOutcome, startInstance } from '../spec/runner/support/drain.js';
 
+/** CPU time of a process so far (Linux /proc), in ms */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 const JOBS = Number(process.env.CLAIM_JOBS ?? 500);
 const RUNNERS = 20;
 
@@ -26,7 +32,11 @@ async function measure(db: DbKind, instances: number) {
     const clients = await Promise.all(
       Array.from({ length: RUNNERS }, (_, i) => RunnerClient.register(servers[i % instances]!.baseUrl, { token, name: `bench-${i}` })),
     );
+    const cpuBefore = servers.map((s) => cpuMs(s.child.pid!));
+    const clientBefore = process.cpuUsage();
     const result = await drain(clients, JOBS, 300_000);
+    const client = process.cpuUsage(clientBefore);
+    const serverCpu = servers.reduce((n, s, i) => n + cpuMs(s.child.pid!) - cpuBefore[i]!, 0);
     const outcome = await drainOutcome(database.knex);
     const figures = {
       db,
@@ -37,7 +47,11 @@ async function measure(db: DbKind, instances: number) {
       duplicates: outcome.duplicates,
       lost: outcome.lost + (JOBS - outcome.tasks),
     };
-    console.log(`${db} x${instances}: ${result.completed} tasks in ${result.ms} ms`, figures);
+    console.log(
+      `${db} x${instances}: ${result.completed} tasks in ${result.ms} ms, ${result.fetches} fetches (${result.empty} without a task);` +
+        ` CPU per task: instances ${(serverCpu / result.completed).toFixed(2)} ms, runner clients ${((client.user + client.system) / 1000 / result.completed).toFixed(2)} ms`,
+      figures,
+    );
     return figures;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

@@ -24,12 +24,12 @@ import { RunGateway, type RunRow } from '../models/runs.js';
 import { collectNeeds } from './needs.js';
 import { replanIncompleteJob, evaluateCallerOutputs } from './replan.js';
 import { generateToken, hashToken } from './tokens.js';
+import { nativeFirst } from '../models/native.js';
 
 /** Takes the run's row lock (waits for it). Call before changing any job of the run. */
 export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<boolean> {
-  const q = k('action_run').where({ id: runId }).first('id');
-  if (deps.dialect === 'pg') q.forUpdate();
-  return (await q) !== undefined;
+  const lock = deps.dialect === 'pg' ? ' for update' : '';
+  return (await nativeFirst(k, deps.dialect, `select id from action_run where id = ?${lock}`, [runId])) !== undefined;
 }
 
 /** Takes the run's row lock only if nobody holds it (for the claim path, which already holds a job row). */

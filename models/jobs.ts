@@ -1,6 +1,7 @@
 // Gateway for action_run_job (claiming lives in the task assignment gateway).
 import type { Dialect } from '../lib/db.js';
-import { bool, forUpdate, jsonArray, type Executor, type Gateway } from './base.js';
+import { bool, jsonArray, type Executor, type Gateway } from './base.js';
+import { nativeFirst, nativeRows, nativeUpdate } from './native.js';
 
 export interface JobRow {
   id: number;
@@ -49,20 +50,19 @@ export class JobGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async get(id: number, opts: { lock?: boolean } = {}): Promise<JobRow | undefined> {
-    const q = this.k('action_run_job').where({ id }).first();
-    if (opts.lock) forUpdate(q, this.dialect);
-    return toJob(await q);
+    const lock = opts.lock && this.dialect === 'pg' ? ' for update' : '';
+    return toJob(await nativeFirst(this.k, this.dialect, `select * from action_run_job where id = ?${lock}`, [id]));
   }
 
   async ofRun(runId: number, opts: { lock?: boolean } = {}): Promise<JobRow[]> {
-    const q = this.k('action_run_job').where({ run_id: runId }).orderBy('id');
-    if (opts.lock) forUpdate(q, this.dialect);
-    return (await q).map((r: Record<string, unknown>) => toJob(r)!);
+    const lock = opts.lock && this.dialect === 'pg' ? ' for update' : '';
+    const rows = await nativeRows(this.k, this.dialect, `select * from action_run_job where run_id = ? order by id${lock}`, [runId]);
+    return rows.map((r) => toJob(r)!);
   }
 
   /** the statuses of a run's jobs, in id order (no payloads read) */
   async statusesOfRun(runId: number): Promise<number[]> {
-    const rows = (await this.k('action_run_job').where({ run_id: runId }).orderBy('id').select('status')) as Array<{ status: number }>;
+    const rows = await nativeRows<{ status: number }>(this.k, this.dialect, 'select status from action_run_job where run_id = ? order by id', [runId]);
     return rows.map((r) => Number(r.status));
   }
 
@@ -93,6 +93,6 @@ export class JobGateway implements Gateway {
 
   /** a conditional update: `where` guards against a concurrent change; returns the rows changed */
   async update(id: number, fields: Partial<JobRow>, where: Partial<Pick<JobRow, 'status' | 'task_id' | 'attempt'>> = {}): Promise<number> {
-    return this.k('action_run_job').where({ id, ...where }).update(toColumns(fields));
+    return nativeUpdate(this.k, this.dialect, 'action_run_job', toColumns(fields), { id, ...where });
   }
 }

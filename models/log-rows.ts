@@ -2,6 +2,7 @@
 // (task_id, index) key makes a retried batch a no-op on any instance.
 import type { Dialect } from '../lib/db.js';
 import type { Executor, Gateway } from './base.js';
+import { nativeRows } from './native.js';
 
 export interface LogRowRow {
   index: number;
@@ -29,7 +30,7 @@ export class LogRowGateway implements Gateway {
         bindings[b++] = r.content;
       }
       const values = '(?, ?, ?, ?)' + ', (?, ?, ?, ?)'.repeat(part.length - 1);
-      await this.k.raw(`insert into action_log_row (task_id, "index", "time", content) values ${values} on conflict (task_id, "index") do nothing`, bindings);
+      await nativeRows(this.k, this.dialect, `insert into action_log_row (task_id, "index", "time", content) values ${values} on conflict (task_id, "index") do nothing`, bindings);
     }
   }
 
@@ -41,6 +42,6 @@ export class LogRowGateway implements Gateway {
   }
 
   async deleteOfTask(taskId: number): Promise<void> {
-    await this.k('action_log_row').where({ task_id: taskId }).delete();
+    await nativeRows(this.k, this.dialect, 'delete from action_log_row where task_id = ?', [taskId]);
   }
 }

@@ -2,6 +2,7 @@
 // every lookup here, like Forgejo's soft-delete tag.
 import type { Dialect } from '../lib/db.js';
 import { bool, jsonArray, type Executor, type Gateway } from './base.js';
+import { nativeFirst } from './native.js';
 
 export interface RunnerRow {
   id: number;
@@ -53,7 +54,8 @@ export class RunnerGateway implements Gateway {
   }
 
   async byUuid(uuid: string): Promise<RunnerRow | undefined> {
-    return toRunner(await this.k('action_runner').where({ uuid, deleted: 0 }).first());
+    // every runner call authenticates with this read
+    return toRunner(await nativeFirst(this.k, this.dialect, 'select * from action_runner where uuid = ? and deleted = 0', [uuid]));
   }
 
   /**
@@ -61,17 +63,13 @@ export class RunnerGateway implements Gateway {
    * carries the request key, in one read: an idle poll costs exactly this query.
    */
   async forPoll(uuid: string, requestKey: string | null): Promise<{ runner: RunnerRow; version: number; keyUsed: boolean } | undefined> {
-    // hand-written SQL: this is the hot path of every poll, and the builder costs as much as the query
+    // the hot path of every poll: through the driver, a prepared (named) statement on PostgreSQL
     const keyed = requestKey !== null;
     const sql =
       'select r.*, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__' +
       (keyed ? ', (select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__' : '') +
       ' from action_runner r where r.uuid = ? and r.deleted = 0 limit 1';
-    const q = this.k.raw(sql, keyed ? [requestKey, uuid] : [uuid]);
-    // PostgreSQL: a named (prepared) statement, parsed and planned once per connection instead of on every poll
-    if (this.dialect === 'pg') q.options({ name: keyed ? 'forge_actions_poll_keyed' : 'forge_actions_poll' });
-    const res = (await q) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
-    const row = Array.isArray(res) ? res[0] : res.rows?.[0];
+    const row = await nativeFirst(this.k, this.dialect, sql, keyed ? [requestKey, uuid] : [uuid]);
     if (!row) return undefined;
     const { tasks_version__: v, key_used__: used, ...rest } = row;
     return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: Number(used ?? 0) > 0 };

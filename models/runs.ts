@@ -1,6 +1,7 @@
 // Gateway for action_run and the per-repository run counter.
 import type { Dialect } from '../lib/db.js';
-import { bool, forUpdate, forUpdateSkipLocked, type Executor, type Gateway } from './base.js';
+import { bool, type Executor, type Gateway } from './base.js';
+import { nativeFirst, nativeUpdate } from './native.js';
 
 export interface RunRow {
   id: number;
@@ -57,10 +58,8 @@ export class RunGateway implements Gateway {
 
   /** `lock`: FOR UPDATE on PostgreSQL; with `skipLocked`, a row another transaction holds reads as undefined */
   async get(id: number, opts: { lock?: boolean; skipLocked?: boolean } = {}): Promise<RunRow | undefined> {
-    const q = this.k('action_run').where({ id }).first();
-    if (opts.lock && opts.skipLocked) forUpdateSkipLocked(q, this.dialect);
-    else if (opts.lock) forUpdate(q, this.dialect);
-    return toRun(await q);
+    const lock = !opts.lock || this.dialect !== 'pg' ? '' : opts.skipLocked ? ' for update skip locked' : ' for update';
+    return toRun(await nativeFirst(this.k, this.dialect, `select * from action_run where id = ?${lock}`, [id]));
   }
 
   /** next per-repository run number, allocated inside the caller's transaction */
@@ -83,7 +82,7 @@ export class RunGateway implements Gateway {
   }
 
   async update(id: number, fields: Partial<RunRow>): Promise<number> {
-    return this.k('action_run').where({ id }).update(fields);
+    return nativeUpdate(this.k, this.dialect, 'action_run', fields, { id });
   }
 
   async list(where: Partial<RunRow>, opts: { limit?: number; offset?: number } = {}): Promise<RunRow[]> {

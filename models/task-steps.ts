@@ -1,6 +1,7 @@
 // Gateway for action_task_step: one row per step of a task's job.
 import type { Dialect } from '../lib/db.js';
 import type { Executor, Gateway } from './base.js';
+import { insertSql, nativeRows, nativeUpdate } from './native.js';
 
 export interface TaskStepRow {
   id: number;
@@ -19,14 +20,19 @@ export class TaskStepGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async insertMany(steps: Array<Omit<TaskStepRow, 'id'>>): Promise<void> {
-    if (steps.length > 0) await this.k('action_task_step').insert(steps);
+    if (steps.length === 0) return;
+    // in chunks, under the bound-parameter limits (9 per step)
+    for (let i = 0; i < steps.length; i += 500) {
+      const { sql, bindings } = insertSql('action_task_step', steps.slice(i, i + 500));
+      await nativeRows(this.k, this.dialect, sql, bindings);
+    }
   }
 
   async ofTask(taskId: number): Promise<TaskStepRow[]> {
-    return this.k('action_task_step').where({ task_id: taskId }).orderBy('index');
+    return nativeRows<TaskStepRow>(this.k, this.dialect, 'select * from action_task_step where task_id = ? order by "index"', [taskId]);
   }
 
   async update(id: number, fields: Partial<Omit<TaskStepRow, 'id' | 'task_id' | 'index'>>): Promise<void> {
-    await this.k('action_task_step').where({ id }).update(fields);
+    await nativeUpdate(this.k, this.dialect, 'action_task_step', fields, { id });
   }
 }

@@ -3,13 +3,17 @@
 // counter is answered "no work" without looking at jobs.
 import type { Dialect } from '../lib/db.js';
 import type { Executor } from './base.js';
+import { nativeRows } from './native.js';
 
-async function bumpOne(k: Executor, ownerId: number, repoId: number, now: number): Promise<void> {
+async function bumpOne(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now: number): Promise<void> {
   // insert-or-increment in one statement, so two instances bumping a missing row never collide
-  await k('action_tasks_version')
-    .insert({ owner_id: ownerId, repo_id: repoId, version: 1, created: now, updated: now })
-    .onConflict(['owner_id', 'repo_id'])
-    .merge({ version: k.raw('action_tasks_version.version + 1'), updated: now });
+  await nativeRows(
+    k,
+    dialect,
+    'insert into action_tasks_version (owner_id, repo_id, version, created, updated) values (?, ?, 1, ?, ?)' +
+      ' on conflict (owner_id, repo_id) do update set version = action_tasks_version.version + 1, updated = excluded.updated',
+    [ownerId, repoId, now, now],
+  );
 }
 
 /**
@@ -30,8 +34,8 @@ export async function bumpTasksVersion(k: Executor, _dialect: Dialect, ownerId: 
 }
 
 /** Bumps exactly one scope row (a runner's own scope, after it finished a task). */
-export async function bumpScopeVersion(k: Executor, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
-  await bumpOne(k, ownerId, repoId, now);
+export async function bumpScopeVersion(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
+  await bumpOne(k, dialect, ownerId, repoId, now);
 }
 
 export async function readTasksVersion(k: Executor, ownerId: number, repoId: number): Promise<number> {

@@ -1,9 +1,9 @@
 // Gateway for action_task and for claiming waiting jobs (the row claim that
 // turns a waiting job into a running task).
-import type { Knex } from 'knex';
 import type { Dialect } from '../lib/db.js';
-import { bool, forUpdate, jsonArray, type Executor, type Gateway } from './base.js';
+import { bool, jsonArray, type Executor, type Gateway } from './base.js';
 import { toJob, type JobRow } from './jobs.js';
+import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
 
 export interface TaskRow {
   id: number;
@@ -57,16 +57,13 @@ export class TaskGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async get(id: number, opts: { lock?: boolean } = {}): Promise<TaskRow | undefined> {
-    const q = this.k('action_task').where({ id }).first();
-    if (opts.lock) forUpdate(q, this.dialect);
-    return toTask(await q);
+    const lock = opts.lock && this.dialect === 'pg' ? ' for update' : '';
+    return toTask(await nativeFirst(this.k, this.dialect, `select * from action_task where id = ?${lock}`, [id]));
   }
 
   /** the task and the run of its job (undefined when the job is gone), one read without locks */
   async getWithRunId(id: number): Promise<{ task: TaskRow; runId: number | undefined } | undefined> {
-    const row = (await this.k('action_task as t').leftJoin('action_run_job as j', 'j.id', 't.job_id').where('t.id', id).first('t.*', 'j.run_id as run_id__')) as
-      | Record<string, unknown>
-      | undefined;
+    const row = await nativeFirst(this.k, this.dialect, 'select t.*, j.run_id as run_id__ from action_task t left join action_run_job j on j.id = t.job_id where t.id = ?', [id]);
     if (!row) return undefined;
     const { run_id__: runId, ...task } = row;
     return { task: toTask(task)!, runId: runId === null || runId === undefined ? undefined : Number(runId) };
@@ -74,8 +71,8 @@ export class TaskGateway implements Gateway {
 
   /** tasks a FetchTask call with this key assigned to this runner, in assignment order */
   async byRequestKey(runnerId: number, key: string): Promise<TaskRow[]> {
-    const rows = await this.k('action_task').where({ runner_id: runnerId, runner_request_key: key }).orderBy('id');
-    return rows.map((r: Record<string, unknown>) => toTask(r)!);
+    const rows = await nativeRows(this.k, this.dialect, 'select * from action_task where runner_id = ? and runner_request_key = ? order by id', [runnerId, key]);
+    return rows.map((r) => toTask(r)!);
   }
 
   async anyOfRunner(runnerId: number): Promise<boolean> {
@@ -87,31 +84,42 @@ export class TaskGateway implements Gateway {
     return toTask(row as Record<string, unknown>)!;
   }
 
-  /** inserts a task (with `id` when it was allocated by claimJob) and returns only its id */
-  async insertReturningId(task: NewTask & { id?: number; log_filename?: string }): Promise<number> {
-    const [row] = await this.k('action_task').insert(task).returning('id');
-    return Number((row as { id: number }).id ?? row);
+  /** inserts a task with the id claimJob allocated for it */
+  async insertWithId(task: NewTask & { id: number; log_filename: string }): Promise<void> {
+    const { sql, bindings } = insertSql('action_task', task);
+    await nativeRows(this.k, this.dialect, sql, bindings);
   }
 
-  async update(id: number, fields: Partial<Omit<TaskRow, 'id'>>, where: Partial<Pick<TaskRow, 'status'>> = {}): Promise<number> {
-    return this.k('action_task').where({ id, ...where }).update(fields);
+  async update(id: number, fields: Partial<Omit<TaskRow, 'id'>>, where: Partial<Pick<TaskRow, 'status' | 'log_in_storage' | 'log_length'>> = {}): Promise<number> {
+    return nativeUpdate(this.k, this.dialect, 'action_task', fields, { id, ...where });
   }
 
   /**
    * A page of claimable jobs visible to a scope, oldest first (Forgejo's
    * `updated, id` order). A plain read: the claim itself is conditional, so
-   * a stale page only costs a failed claim. `extra` narrows by run (the
-   * concurrency queue-behind hook).
+   * a stale page only costs a failed claim. `extra` is a further SQL
+   * condition on `j` (the concurrency queue-behind rule).
    */
-  async candidates(scope: CandidateScope, limit: number, afterId: { updated: number; id: number } | null, extra?: (q: Knex.QueryBuilder) => void): Promise<Candidate[]> {
+  async candidates(scope: CandidateScope, limit: number, afterId: { updated: number; id: number } | null, extra?: string): Promise<Candidate[]> {
     // only what choosing needs: the claim returns the whole row (payloads of a 100-row page are not read)
-    const q = this.k('action_run_job as j').select('j.id', 'j.run_id', 'j.runs_on', 'j.updated').where({ 'j.status': 5, 'j.task_id': 0 });
-    if (scope.repoId > 0) q.where('j.repo_id', scope.repoId);
-    else if (scope.ownerId > 0) q.where('j.owner_id', scope.ownerId);
-    if (afterId) q.where((w) => w.where('j.updated', '>', afterId.updated).orWhere((x) => x.where('j.updated', afterId.updated).where('j.id', '>', afterId.id)));
-    if (extra) extra(q);
-    q.orderBy([{ column: 'j.updated' }, { column: 'j.id' }]).limit(limit);
-    return (await q).map((r: Record<string, unknown>) => ({ id: Number(r.id), run_id: Number(r.run_id), runs_on: jsonArray(r.runs_on), updated: Number(r.updated) }));
+    let sql = 'select j.id, j.run_id, j.runs_on, j.updated from action_run_job j where j.status = 5 and j.task_id = 0';
+    const bindings: unknown[] = [];
+    if (scope.repoId > 0) {
+      sql += ' and j.repo_id = ?';
+      bindings.push(scope.repoId);
+    } else if (scope.ownerId > 0) {
+      sql += ' and j.owner_id = ?';
+      bindings.push(scope.ownerId);
+    }
+    if (afterId) {
+      sql += ' and (j.updated > ? or (j.updated = ? and j.id > ?))';
+      bindings.push(afterId.updated, afterId.updated, afterId.id);
+    }
+    if (extra) sql += ` and ${extra}`;
+    sql += ' order by j.updated, j.id limit ?';
+    bindings.push(limit);
+    const rows = await nativeRows(this.k, this.dialect, sql, bindings);
+    return rows.map((r) => ({ id: Number(r.id), run_id: Number(r.run_id), runs_on: jsonArray(r.runs_on), updated: Number(r.updated) }));
   }
 
   /**
@@ -121,24 +129,21 @@ export class TaskGateway implements Gateway {
    * Returns the claimed job, or undefined when it is no longer claimable.
    */
   async claimJob(jobId: number, now: number): Promise<JobRow | undefined> {
-    const k = this.k;
-    const q = k('action_run_job').where({ id: jobId, status: 5, task_id: 0 });
-    if (this.dialect === 'pg') {
-      q.whereIn('id', k('action_run_job').select('id').where({ id: jobId }).forUpdate().skipLocked());
-      // the task's id is taken from its sequence in the same statement: the job points at it at once, and
-      // the task row (inserted next, with that id and its log file name) needs no second write
-      const rows = (await q.update(
-        { task_id: k.raw("nextval(pg_get_serial_sequence('action_task', 'id'))"), status: 6, attempt: k.raw('attempt + 1'), started: now, updated: now },
-        ['*'],
-      )) as Record<string, unknown>[];
-      return rows.length === 1 ? toJob(rows[0]) : undefined;
-    }
-    // task_id -1 marks the claim until the task row exists, inside this same transaction (SQLite: one writer)
-    const rows = (await q.update({ task_id: -1, status: 6, attempt: k.raw('attempt + 1'), started: now, updated: now }, ['*'])) as Record<string, unknown>[];
+    // The task's id is allocated in the same statement, so the job points at its task at once and the task
+    // row (inserted next, with that id and its log file name) needs no second write. PostgreSQL takes it
+    // from the sequence; on SQLite this transaction is the only writer, so the next AUTOINCREMENT value
+    // (never below an id used before) is free until the insert takes it.
+    const nextTaskId =
+      this.dialect === 'pg'
+        ? "nextval(pg_get_serial_sequence('action_task', 'id'))"
+        : "(select max(coalesce((select seq from sqlite_sequence where name = 'action_task'), 0), coalesce((select max(id) from action_task), 0)) + 1)";
+    const skipLocked = this.dialect === 'pg' ? ' and id in (select id from action_run_job where id = ? for update skip locked)' : '';
+    const rows = await nativeRows(
+      this.k,
+      this.dialect,
+      `update action_run_job set task_id = ${nextTaskId}, status = 6, attempt = attempt + 1, started = ?, updated = ? where id = ? and status = 5 and task_id = 0${skipLocked} returning *`,
+      this.dialect === 'pg' ? [now, now, jobId, jobId] : [now, now, jobId],
+    );
     return rows.length === 1 ? toJob(rows[0]) : undefined;
-  }
-
-  async setJobTask(jobId: number, taskId: number): Promise<void> {
-    await this.k('action_run_job').where({ id: jobId, task_id: -1 }).update({ task_id: taskId });
   }
 }

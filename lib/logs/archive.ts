@@ -2,7 +2,6 @@
 // Written atomically (temp file, then rename), so a reader on any instance
 // sees either no archive or a whole one, and a retried archival overwrites.
 import fs from 'node:fs/promises';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -19,33 +18,39 @@ function resolveIn(logDir: string, filename: string): string {
   return full;
 }
 
-/** archives up to this much text are compressed and written synchronously (see writeArchive) */
-const SYNC_MAX_BYTES = 256 * 1024;
+/** archives up to this much text are compressed on the calling thread (see writeArchive) */
+const SYNC_GZIP_MAX_BYTES = 256 * 1024;
 
 export async function writeArchive(logDir: string, filename: string, rows: Array<{ time: number; content: string }>): Promise<number> {
   const text = rows.map((r) => formatLine(r.time, r.content)).join('');
   const data = Buffer.from(text, 'utf8');
   const full = resolveIn(logDir, filename);
+  // Compressing a small log costs less than a trip through the thread pool; the file system calls go
+  // through the pool, since creating a file can take a millisecond.
+  const gz = data.length <= SYNC_GZIP_MAX_BYTES ? zlib.gzipSync(data) : await gzip(data);
+  // The first archival creates the file under its final name: nobody reads it before the task is marked
+  // archived, which happens after this returns. A file already there is from an earlier attempt (a crash,
+  // a second archiver) and may be read: it is replaced whole, through a temporary file and a rename.
+  if (await writeNew(full, gz)) return data.length;
   const tmp = `${full}.${randomBytes(6).toString('hex')}.tmp`;
-  if (data.length <= SYNC_MAX_BYTES) {
-    // Most logs are small, and this runs inside the transaction that finishes the task (on SQLite it
-    // holds the only connection): a few synchronous calls of well under a millisecond beat five trips
-    // through the thread pool (mkdir, gzip, open, write, rename) that each wait behind the event loop.
-    const gz = zlib.gzipSync(data);
-    try {
-      writeFileSync(tmp, gz);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      mkdirSync(path.dirname(full), { recursive: true });
-      writeFileSync(tmp, gz);
-    }
-    renameSync(tmp, full);
-    return data.length;
-  }
-  await fs.mkdir(path.dirname(full), { recursive: true });
-  await fs.writeFile(tmp, await gzip(data));
+  await fs.writeFile(tmp, gz);
   await fs.rename(tmp, full);
   return data.length;
+}
+
+/** writes a file that must not exist yet, creating its directory when missing; false when it exists */
+async function writeNew(full: string, data: Buffer): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.writeFile(full, data, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'ENOENT' || attempt > 0) throw e;
+      await fs.mkdir(path.dirname(full), { recursive: true });
+    }
+  }
 }
 
 /** the archived lines, or null when the archive does not exist (expired or never written) */

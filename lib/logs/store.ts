@@ -1,7 +1,7 @@
-// Moves a finished task's log rows from the database to the archive, inside
-// the caller's transaction: the archive is written first, then the task is
-// marked archived and its rows deleted. If the transaction rolls back, the
-// rows are still there and a later archival rewrites the same file.
+// Moves a finished task's log rows from the database to the archive: the
+// archive is written first, then the task is marked archived and its rows
+// deleted. If that does not happen (a rollback, a crash), the rows are still
+// there and a later archival rewrites the same file.
 import type { Deps } from '../deps.js';
 import type { Executor } from '../../models/base.js';
 import { LogRowGateway } from '../../models/log-rows.js';
@@ -26,4 +26,35 @@ export async function archiveTaskLogFields(k: Executor, deps: Deps, task: TaskRo
   const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
   await logRows.deleteOfTask(task.id);
   return { log_in_storage: true, log_size: size, log_length: rows.length };
+}
+
+/**
+ * Archives the log of a task that has just finished, after the transaction
+ * that finished it: the file is written without holding a transaction (on
+ * SQLite that would be the only connection), and a conditional update makes
+ * the move safe against a second archiver or a late batch of rows. When the
+ * log changed meanwhile, or anything fails, the rows stay and the
+ * lingering-log pass archives them later; readers serve rows until then.
+ */
+export async function archiveFinishedTaskLog(deps: Deps, task: Pick<TaskRow, 'id' | 'log_filename' | 'log_length'>): Promise<boolean> {
+  try {
+    const logRows = new LogRowGateway(deps.knex, deps.dialect);
+    const rows = await logRows.range(task.id);
+    // fewer rows than the task counts: another archiver moved them already (and wrote the file)
+    if (rows.length !== task.log_length) return false;
+    const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
+    return await deps.knex.transaction(async (trx) => {
+      const moved = await new TaskGateway(trx, deps.dialect).update(
+        task.id,
+        { log_in_storage: true, log_size: size },
+        // a batch of rows that came in after the read above leaves the task as it is
+        { log_in_storage: false, log_length: rows.length },
+      );
+      if (moved === 1) await new LogRowGateway(trx, deps.dialect).deleteOfTask(task.id);
+      return moved === 1;
+    });
+  } catch (e) {
+    deps.logger.warn({ err: e, task: task.id }, 'could not archive the log of a finished task; the lingering-log pass will');
+    return false;
+  }
 }

@@ -22,7 +22,7 @@ import { logFilename } from '../logs/format.js';
 import { parseWorkflowPayload, stepNamesOf } from './steps.js';
 import { jobPayloadOf } from '../job-payload.js';
 import { buildAssignedTask, type AssignedTask } from './message.js';
-import { excludeQueuedBehind } from './concurrency.js';
+import { notQueuedBehind } from './concurrency.js';
 
 /** the most tasks one call hands out, whatever capacity the runner claims */
 export const MAX_TASKS_PER_FETCH = 64;
@@ -73,7 +73,7 @@ export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput):
   let latest = auth.version;
   if (latest === 0) {
     // first poll of this scope: create its row, and never answer 0
-    await bumpScopeVersion(deps.knex, runner.owner_id, runner.repo_id, nowMs(deps));
+    await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
     latest = 1;
   }
   if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
@@ -125,7 +125,7 @@ async function pick(
   // few candidates); later pages, reached only after lost races or label mismatches, are full size
   let pageSize = Math.min(PAGE, capacity * 2 + 8);
   while (tasks.length < capacity) {
-    const page = await tasksGw.candidates(rowsRunnerScope(runner), pageSize, after, excludeQueuedBehind);
+    const page = await tasksGw.candidates(rowsRunnerScope(runner), pageSize, after, notQueuedBehind);
     for (const candidate of page) {
       if (tasks.length >= capacity) break;
       if (!runsOn(runner.labels, candidate.runs_on)) continue;
@@ -177,11 +177,11 @@ async function createTask(
   const doc = parseWorkflowPayload(job.id, job.workflow_payload);
   const names = stepNamesOf(job.id, doc);
   const token = generateToken();
-  const tasksGw = new TaskGateway(trx, deps.dialect);
-  // PostgreSQL: claimJob took the task id from the sequence, so the row goes in whole, log file name included
-  const allocated = job.task_id > 0 ? job.task_id : undefined;
-  const taskId = await tasksGw.insertReturningId({
-    ...(allocated !== undefined ? { id: allocated, log_filename: logFilename(repoFullName(run), allocated) } : {}),
+  // claimJob allocated the task's id, so the row goes in whole, log file name included
+  const taskId = job.task_id;
+  await new TaskGateway(trx, deps.dialect).insertWithId({
+    id: taskId,
+    log_filename: logFilename(repoFullName(run), taskId),
     job_id: job.id,
     attempt: job.attempt,
     runner_id: runner.id,
@@ -197,18 +197,12 @@ async function createTask(
     created: now,
     updated: now,
   });
-  if (allocated === undefined) {
-    // SQLite (one writer): the id is known only now
-    await tasksGw.update(taskId, { log_filename: logFilename(repoFullName(run), taskId) });
-    await tasksGw.setJobTask(job.id, taskId);
-  }
   await new TaskStepGateway(trx, deps.dialect).insertMany(
     names.map((name, index) => ({ task_id: taskId, name, index, repo_id: job.repo_id, status: Status.waiting, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
   );
-  const claimed: JobRow = { ...job, task_id: taskId };
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
   outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
-  return buildAssignedTask(trx, deps, run, claimed, taskId, token, jobPayloadOf(doc));
+  return buildAssignedTask(trx, deps, run, job, taskId, token, jobPayloadOf(doc));
 }
 
 function repoFullName(run: RunRow): string {

@@ -16,7 +16,7 @@ import { TaskStepGateway, type TaskStepRow } from '../../models/task-steps.js';
 import { TaskOutputGateway } from '../../models/task-outputs.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
-import { archiveTaskLogFields } from '../logs/store.js';
+import { archiveFinishedTaskLog } from '../logs/store.js';
 import { deleteIfEphemeral, stopTask } from '../stop-task.js';
 import { checkNonNegative, checkResult, checkTime } from './validate.js';
 
@@ -113,11 +113,18 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
     // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
-    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state, locked);
-    return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
+    let finished: TaskRow | undefined;
+    if (!isDone(task.status)) {
+      task = await applyState(trx, deps, outbox, runner, task, state, locked);
+      if (isDone(task.status) && !task.log_in_storage) finished = task;
+    }
+    return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id), finished };
   });
+  // the log is archived once the task's end is committed, before the answer (so a runner that is told
+  // its task is done finds the log archived), and without holding the transaction meanwhile
+  if (result.finished) await archiveFinishedTaskLog(deps, result.finished);
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));
-  return result;
+  return { id: result.id, result: result.result, sentOutputs: result.sentOutputs };
 }
 
 async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput, runLocked: boolean): Promise<TaskRow> {
@@ -140,9 +147,8 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   const stopped = state.stoppedAt ?? now;
   const done: TaskRow = { ...task, status: state.result, stopped, updated: now };
   await jobs.update(job.id, { status: state.result, stopped, updated: now }, { task_id: task.id });
-  // the task's final state and its archived log in one write
-  const archived = task.log_in_storage ? {} : await archiveTaskLogFields(trx, deps, done);
-  await tasks.update(task.id, { status: state.result, stopped, updated: now, ...archived });
+  // the log is archived after the commit (updateTask)
+  await tasks.update(task.id, { status: state.result, stopped, updated: now });
   outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: statusName(state.result) } });
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: statusName(state.result), task_id: task.id } });
   // hands over to the job emitter: run status, unblocked needs
@@ -151,6 +157,6 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   // the authenticated runner row says whether it is ephemeral (never changed after registration)
   if (runner.ephemeral) await deleteIfEphemeral(trx, deps, runner.id);
   // the runner's scope polls again: a concurrency group it was queued behind may be free now (Forgejo bumps here too)
-  await bumpScopeVersion(trx, runner.owner_id, runner.repo_id, now);
-  return { ...done, log_in_storage: true };
+  await bumpScopeVersion(trx, deps.dialect, runner.owner_id, runner.repo_id, now);
+  return done;
 }

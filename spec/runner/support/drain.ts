@@ -50,6 +50,9 @@ export interface DrainResult {
   ms: number;
   /** tasks whose final report failed */
   errors: number;
+  /** FetchTask calls made, and those that got no task */
+  fetches: number;
+  empty: number;
 }
 
 /**
@@ -61,6 +64,8 @@ export interface DrainResult {
 export async function drain(clients: RunnerClient[], total: number, deadlineMs = 60_000): Promise<DrainResult> {
   let completed = 0;
   let errors = 0;
+  let fetches = 0;
+  let empty = 0;
   const start = Date.now();
   const deadline = start + deadlineMs;
   await Promise.all(
@@ -68,6 +73,7 @@ export async function drain(clients: RunnerClient[], total: number, deadlineMs =
       while (completed < total && Date.now() < deadline) {
         let tasks;
         try {
+          fetches++;
           tasks = (await c.fetchTask()).tasks;
         } catch {
           // like the runner: log and retry on the next tick, keeping the request key
@@ -75,6 +81,7 @@ export async function drain(clients: RunnerClient[], total: number, deadlineMs =
           continue;
         }
         if (tasks.length === 0) {
+          empty++;
           await new Promise((r) => setTimeout(r, 2));
           continue;
         }
@@ -89,7 +96,7 @@ export async function drain(clients: RunnerClient[], total: number, deadlineMs =
       }
     }),
   );
-  return { completed, ms: Date.now() - start, errors };
+  return { completed, ms: Date.now() - start, errors, fetches, empty };
 }
 
 /** what the database says after a drain: every job assigned exactly once, none left waiting */
