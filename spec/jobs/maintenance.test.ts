@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDatabase } from '../support/databases.js';
 import { readTaskLog } from '../../lib/logs/index.js';
+import { archiveFinishedTaskLog } from '../../lib/logs/store.js';
 import { startJobsEnv, HOUR, type JobsEnv } from './helpers.js';
 import { tempDir } from '../support/temp.js';
 
@@ -51,6 +52,48 @@ forEachDatabase('jobs: logs, runners, reconciliation', (kind) => {
     expect(!!task.log_in_storage).to.equal(true);
     expect(await e.knex('action_log_row').where({ task_id: taskId })).to.have.length(0);
     expect((await readTaskLog(e.deps, taskId)).map((l) => l.content)).to.deep.equal(['line 1', 'line 2']);
+  });
+
+  // the archival runs after the commit that finished the task, so it must be safe against what can
+  // happen in between: rows that arrive late, a second archiver, a file left by an earlier attempt
+  async function finishedUnarchived() {
+    const { taskId } = await runningTask();
+    await e.knex('action_task').where({ id: taskId }).update({ status: 1, stopped: e.t.clock.now().getTime() });
+    return (await e.knex('action_task').where({ id: taskId }).first()) as { id: number; log_filename: string; log_length: number };
+  }
+
+  it('a finished task whose log grew after it was read is not archived, and keeps every row', async () => {
+    const task = await finishedUnarchived();
+    // the archiver read two rows; a late batch makes it three before the archive is recorded
+    await e.knex('action_log_row').insert({ task_id: task.id, index: 2, time: 1, content: 'late line' });
+    await e.knex('action_task').where({ id: task.id }).update({ log_length: 3 });
+    expect(await archiveFinishedTaskLog(e.deps, { ...task, log_length: 2 })).to.equal(false);
+    expect(!!(await e.knex('action_task').where({ id: task.id }).first()).log_in_storage).to.equal(false);
+    expect(await e.knex('action_log_row').where({ task_id: task.id })).to.have.length(3);
+    // the next archival takes all three
+    expect(await archiveFinishedTaskLog(e.deps, { ...task, log_length: 3 })).to.equal(true);
+    expect((await readTaskLog(e.deps, task.id)).map((l) => l.content)).to.deep.equal(['line 1', 'line 2', 'late line']);
+  });
+
+  it('a second archival of the same log changes nothing and never empties the archive', async () => {
+    const task = await finishedUnarchived();
+    expect(await archiveFinishedTaskLog(e.deps, task)).to.equal(true);
+    const file = path.join(e.logDir, task.log_filename);
+    const archived = fs.readFileSync(file);
+    // a second archiver that read the task before the first one finished: its rows are gone now
+    expect(await archiveFinishedTaskLog(e.deps, task)).to.equal(false);
+    expect(fs.readFileSync(file).equals(archived)).to.equal(true);
+    expect((await readTaskLog(e.deps, task.id)).map((l) => l.content)).to.deep.equal(['line 1', 'line 2']);
+  });
+
+  it('an archive left by an earlier, interrupted attempt is replaced whole', async () => {
+    const task = await finishedUnarchived();
+    const file = path.join(e.logDir, task.log_filename);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'half a gzip stream');
+    expect(await archiveFinishedTaskLog(e.deps, task)).to.equal(true);
+    expect((await readTaskLog(e.deps, task.id)).map((l) => l.content)).to.deep.equal(['line 1', 'line 2']);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
   });
 
   it('logs older than the retention are removed and the task marked expired', async () => {
