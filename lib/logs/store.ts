@@ -7,6 +7,7 @@ import type { Executor } from '../../models/base.js';
 import { LogRowGateway } from '../../models/log-rows.js';
 import { TaskGateway, type TaskRow } from '../../models/tasks.js';
 import { writeArchive } from './archive.js';
+import { nativeRows } from '../../models/native.js';
 
 export async function archiveTaskLog(k: Executor, deps: Deps, task: TaskRow): Promise<void> {
   if (task.log_in_storage) return;
@@ -43,13 +44,24 @@ export async function archiveFinishedTaskLog(deps: Deps, task: Pick<TaskRow, 'id
     // fewer rows than the task counts: another archiver moved them already (and wrote the file)
     if (rows.length !== task.log_length) return false;
     const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
-    return await deps.knex.transaction(async (trx) => {
-      const moved = await new TaskGateway(trx, deps.dialect).update(
-        task.id,
-        { log_in_storage: true, log_size: size },
-        // a batch of rows that came in after the read above leaves the task as it is
-        { log_in_storage: false, log_length: rows.length },
+    // a batch of rows that came in after the read above leaves the task as it is
+    const set = { log_in_storage: true, log_size: size };
+    const where = { log_in_storage: false, log_length: rows.length };
+    if (deps.dialect === 'pg') {
+      // one statement (atomic by itself): the conditional update, and the rows deleted only if it matched
+      const [row] = await nativeRows<{ n: number }>(
+        deps.knex,
+        deps.dialect,
+        'with moved as (update action_task set log_in_storage = ?, log_size = ? where id = ? and log_in_storage = ? and log_length = ? returning id),' +
+          ' gone as (delete from action_log_row where task_id in (select id from moved) returning 1)' +
+          ' select count(*) as n from moved',
+        [set.log_in_storage, set.log_size, task.id, where.log_in_storage, where.log_length],
       );
+      return Number(row?.n) === 1;
+    }
+    // SQLite has no update inside WITH: the same two writes in a transaction
+    return await deps.knex.transaction(async (trx) => {
+      const moved = await new TaskGateway(trx, deps.dialect).update(task.id, set, where);
       if (moved === 1) await new LogRowGateway(trx, deps.dialect).deleteOfTask(task.id);
       return moved === 1;
     });
