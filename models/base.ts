@@ -26,10 +26,6 @@ export function jsonArray(v: unknown): string[] {
 }
 
 /** Row locks exist on PostgreSQL only; on SQLite the single writer serialises transactions anyway. */
-export function forUpdateSkipLocked(qb: Knex.QueryBuilder, dialect: Dialect): void {
-  if (dialect === 'pg') qb.forUpdate().skipLocked();
-}
-
 export function forUpdate(qb: Knex.QueryBuilder, dialect: Dialect): void {
   if (dialect === 'pg') qb.forUpdate();
 }
