@@ -4,7 +4,7 @@
 // removed and the task marked expired.
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
-import { archiveTaskLog, removeArchive } from './logs/index.js';
+import { archiveFinishedTaskLog, removeArchive } from './logs/index.js';
 import { doneStatuses } from './status.js';
 import { TaskGateway } from '../models/tasks.js';
 import { LogRowGateway } from '../models/log-rows.js';
@@ -33,13 +33,8 @@ export async function transferLingeringLogs(deps: Deps, keepGoing: KeepGoing = a
     for (const { id } of page) {
       afterId = id;
       try {
-        const done = await deps.knex.transaction(async (trx) => {
-          const task = await new TaskGateway(trx, deps.dialect).get(id, { lock: true });
-          if (!task || task.log_in_storage || task.log_expired) return false;
-          await archiveTaskLog(trx, deps, task);
-          return true;
-        });
-        if (done) moved++;
+        const task = await new TaskGateway(deps.knex, deps.dialect).get(id);
+        if (task && !task.log_expired && (await archiveFinishedTaskLog(deps, task))) moved++;
       } catch (e) {
         deps.logger.error({ err: e, task: id }, 'could not transfer lingering log');
       }

@@ -1,9 +1,9 @@
 // Server-initiated stop of a running task (user cancel, concurrency cancel,
 // zombie and endless timeouts, a runner reporting on a job that moved on).
 // In the caller's transaction: the task, its job (while the job still points
-// at it) and its unfinished steps take the final status, the log is archived
-// so later rows are refused, and an ephemeral runner is deleted. The runner
-// learns it from its next UpdateTask.
+// at it) and its unfinished steps take the final status, and an ephemeral
+// runner is deleted; the log is archived once the transaction commits (so
+// later rows are refused). The runner learns it from its next UpdateTask.
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
@@ -11,7 +11,7 @@ import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { TaskStepGateway } from '../models/task-steps.js';
 import { RunnerGateway } from '../models/runners.js';
 import { isDone, statusName } from './status.js';
-import { archiveTaskLog } from './logs/store.js';
+import { archiveAfterCommit } from './logs/store.js';
 import type { Outbox } from './outbox.js';
 
 /** Ends `task` (a row or an id) with a done `status`; a task already done is returned unchanged. */
@@ -34,11 +34,11 @@ export async function stopTask(k: Executor, deps: Deps, outbox: Outbox, taskOrId
     await steps.update(step.id, { status, started: step.started || now, stopped: now });
   }
   const stopped: TaskRow = { ...task, status, stopped: now, updated: now };
-  await archiveTaskLog(k, deps, stopped);
+  archiveAfterCommit(deps, outbox, stopped);
   await deleteIfEphemeral(k, deps, task.runner_id);
   outbox.add({ type: 'task', payload: { id: task.id, job_id: task.job_id, runner_id: task.runner_id, status: statusName(status) } });
   if (jobChanged) outbox.add({ type: 'job', payload: { id: task.job_id, status: statusName(status), task_id: task.id } });
-  return { ...stopped, log_in_storage: true };
+  return stopped;
 }
 
 /** an ephemeral runner is deleted once its task is over (spec §4.9) */

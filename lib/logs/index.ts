@@ -1,6 +1,6 @@
 // Task logs: Forgejo's line format, the archive of finished logs, and reading.
 export { formatLine, formatTime, parseLine, logFilename, capContent, MAX_LINE_SIZE, type LogLine } from './format.js';
 export { writeArchive, readArchive, removeArchive } from './archive.js';
-export { archiveTaskLog } from './store.js';
+export { archiveAfterCommit, archiveFinishedTaskLog } from './store.js';
 export { readTaskLog, readTaskLogText, readJobLog, openArchivedJobLog, type ReadLogOptions } from './reader.js';
 export { streamArchive, type ArchiveRange } from './stream.js';

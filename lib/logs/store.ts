@@ -1,72 +1,71 @@
-// Moves a finished task's log rows from the database to the archive: the
-// archive is written first, then the task is marked archived and its rows
-// deleted. If that does not happen (a rollback, a crash), the rows are still
-// there and a later archival rewrites the same file.
+// Moves a finished task's log rows from the database to the archive, after
+// the transaction that finished the task: the file is written without holding
+// a transaction (on SQLite that would be the only connection), then one
+// conditional write marks the task archived and deletes its rows. If that
+// does not happen (a crash, an error), the rows stay, readers serve them, and
+// the lingering-log pass archives them later.
 import type { Deps } from '../deps.js';
-import type { Executor } from '../../models/base.js';
+import type { Outbox } from '../outbox.js';
 import { LogRowGateway } from '../../models/log-rows.js';
 import { TaskGateway, type TaskRow } from '../../models/tasks.js';
-import { writeArchive } from './archive.js';
 import { nativeRows } from '../../models/native.js';
+import { writeArchive } from './archive.js';
 
-export async function archiveTaskLog(k: Executor, deps: Deps, task: TaskRow): Promise<void> {
-  if (task.log_in_storage) return;
-  await new TaskGateway(k, deps.dialect).update(task.id, await archiveTaskLogFields(k, deps, task));
-}
+type ArchivableTask = Pick<TaskRow, 'id' | 'log_filename' | 'log_length' | 'log_in_storage'>;
 
-export type ArchivedLogFields = Pick<TaskRow, 'log_in_storage' | 'log_size' | 'log_length'>;
+/** a batch of rows in flight, or a second archiver, can make an attempt stand back; then the task is read again */
+const ATTEMPTS = 3;
 
-/**
- * archiveTaskLog for a caller that writes the task row anyway: writes the
- * archive and deletes the rows, and returns the task fields to set in the
- * caller's own update of the row (in the same transaction).
- */
-export async function archiveTaskLogFields(k: Executor, deps: Deps, task: TaskRow): Promise<ArchivedLogFields> {
-  const logRows = new LogRowGateway(k, deps.dialect);
-  const rows = await logRows.range(task.id);
-  const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
-  await logRows.deleteOfTask(task.id);
-  return { log_in_storage: true, log_size: size, log_length: rows.length };
+/** archives the log of `task` (just finished in the outbox's transaction) once that transaction commits */
+export function archiveAfterCommit(deps: Deps, outbox: Outbox, task: ArchivableTask): void {
+  outbox.after(async () => {
+    await archiveFinishedTaskLog(deps, task);
+  });
 }
 
 /**
- * Archives the log of a task that has just finished, after the transaction
- * that finished it: the file is written without holding a transaction (on
- * SQLite that would be the only connection), and a conditional update makes
- * the move safe against a second archiver or a late batch of rows. When the
- * log changed meanwhile, or anything fails, the rows stay and the
- * lingering-log pass archives them later; readers serve rows until then.
+ * Archives a finished task's log; `task` is the row as last read (it saves a
+ * read on the first attempt). Safe against a second archiver and against rows
+ * that arrive meanwhile: the move is recorded only if the task still has
+ * exactly the rows that were written to the file. Never throws: a failure is
+ * logged and left to the lingering-log pass.
  */
-export async function archiveFinishedTaskLog(deps: Deps, task: Pick<TaskRow, 'id' | 'log_filename' | 'log_length'>): Promise<boolean> {
+export async function archiveFinishedTaskLog(deps: Deps, task: ArchivableTask): Promise<boolean> {
   try {
-    const logRows = new LogRowGateway(deps.knex, deps.dialect);
-    const rows = await logRows.range(task.id);
-    // fewer rows than the task counts: another archiver moved them already (and wrote the file)
-    if (rows.length !== task.log_length) return false;
-    const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
-    // a batch of rows that came in after the read above leaves the task as it is
-    const set = { log_in_storage: true, log_size: size };
-    const where = { log_in_storage: false, log_length: rows.length };
-    if (deps.dialect === 'pg') {
-      // one statement (atomic by itself): the conditional update, and the rows deleted only if it matched
-      const [row] = await nativeRows<{ n: number }>(
-        deps.knex,
-        deps.dialect,
-        'with moved as (update action_task set log_in_storage = ?, log_size = ? where id = ? and log_in_storage = ? and log_length = ? returning id),' +
-          ' gone as (delete from action_log_row where task_id in (select id from moved) returning 1)' +
-          ' select count(*) as n from moved',
-        [set.log_in_storage, set.log_size, task.id, where.log_in_storage, where.log_length],
-      );
-      return Number(row?.n) === 1;
+    let current: ArchivableTask | undefined = task;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) current = await new TaskGateway(deps.knex, deps.dialect).get(task.id);
+      if (!current || current.log_in_storage) return false;
+      if (await moveRows(deps, current)) return true;
     }
-    // SQLite has no update inside WITH: the same two writes in a transaction
-    return await deps.knex.transaction(async (trx) => {
-      const moved = await new TaskGateway(trx, deps.dialect).update(task.id, set, where);
-      if (moved === 1) await new LogRowGateway(trx, deps.dialect).deleteOfTask(task.id);
-      return moved === 1;
-    });
+    return false;
   } catch (e) {
     deps.logger.warn({ err: e, task: task.id }, 'could not archive the log of a finished task; the lingering-log pass will');
     return false;
   }
+}
+
+async function moveRows(deps: Deps, task: ArchivableTask): Promise<boolean> {
+  const rows = await new LogRowGateway(deps.knex, deps.dialect).range(task.id);
+  // not the rows the task counts: a batch is being stored, or another archiver has just moved them
+  if (rows.length !== task.log_length) return false;
+  const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
+  if (deps.dialect === 'pg') {
+    // one statement (atomic by itself): the conditional update, and the rows deleted only if it matched
+    const [row] = await nativeRows<{ n: number }>(
+      deps.knex,
+      deps.dialect,
+      'with moved as (update action_task set log_in_storage = ?, log_size = ? where id = ? and log_in_storage = ? and log_length = ? returning id),' +
+        ' gone as (delete from action_log_row where task_id in (select id from moved) returning 1)' +
+        ' select count(*) as n from moved',
+      [true, size, task.id, false, rows.length],
+    );
+    return Number(row?.n) === 1;
+  }
+  // SQLite has no update inside WITH: the same two writes in a transaction
+  return deps.knex.transaction(async (trx) => {
+    const moved = await new TaskGateway(trx, deps.dialect).update(task.id, { log_in_storage: true, log_size: size }, { log_in_storage: false, log_length: rows.length });
+    if (moved === 1) await new LogRowGateway(trx, deps.dialect).deleteOfTask(task.id);
+    return moved === 1;
+  });
 }

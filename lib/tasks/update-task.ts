@@ -16,7 +16,7 @@ import { TaskStepGateway, type TaskStepRow } from '../../models/task-steps.js';
 import { TaskOutputGateway } from '../../models/task-outputs.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
-import { archiveFinishedTaskLog } from '../logs/store.js';
+import { archiveAfterCommit } from '../logs/store.js';
 import { deleteIfEphemeral, stopTask } from '../stop-task.js';
 import { checkNonNegative, checkResult, checkTime } from './validate.js';
 
@@ -113,18 +113,13 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
     // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
-    let finished: TaskRow | undefined;
-    if (!isDone(task.status)) {
-      task = await applyState(trx, deps, outbox, runner, task, state, locked);
-      if (isDone(task.status) && !task.log_in_storage) finished = task;
-    }
-    return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id), finished };
+    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state, locked);
+    return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
   });
-  // the log is archived once the task's end is committed, before the answer (so a runner that is told
-  // its task is done finds the log archived), and without holding the transaction meanwhile
-  if (result.finished) await archiveFinishedTaskLog(deps, result.finished);
+  // after the commit, before the answer: events, and the archival of a finished task's log (so a
+  // runner that is told its task is done finds the log archived)
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));
-  return { id: result.id, result: result.result, sentOutputs: result.sentOutputs };
+  return result;
 }
 
 async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput, runLocked: boolean): Promise<TaskRow> {
@@ -147,8 +142,8 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   const stopped = state.stoppedAt ?? now;
   const done: TaskRow = { ...task, status: state.result, stopped, updated: now };
   await jobs.update(job.id, { status: state.result, stopped, updated: now }, { task_id: task.id });
-  // the log is archived after the commit (updateTask)
   await tasks.update(task.id, { status: state.result, stopped, updated: now });
+  archiveAfterCommit(deps, outbox, done);
   outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: statusName(state.result) } });
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: statusName(state.result), task_id: task.id } });
   // hands over to the job emitter: run status, unblocked needs
