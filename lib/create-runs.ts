@@ -138,7 +138,7 @@ export interface EventBatch {
 }
 
 export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, batch?: EventBatch): Promise<CreatedRun> {
-  const vars = ctx.vars ?? (await variablesForRun(deps.knex, ctx.repo.owner.id, ctx.repo.id));
+  const vars = ctx.vars ?? (await variablesForRun(deps.knex, deps.dialect, ctx.repo.owner.id, ctx.repo.id));
   let preError: PreError | null = wf.detectionError ? { code: PreExecutionErrorCode.EventDetectionError, details: [wf.detectionError] } : null;
   let planned: PlannedJob[] = [];
   if (!preError) {
@@ -312,7 +312,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     title: (ev.message.split('\n')[0] ?? '') || ev.event,
     triggerUser: ev.sender,
     deliveryKey: ev.deliveryKey,
-    vars: await variablesForRun(deps.knex, ev.repo.owner.id, ev.repo.id),
+    vars: await variablesForRun(deps.knex, deps.dialect, ev.repo.owner.id, ev.repo.id),
   };
   if (ev.pr && pullRequestEvents.has(ev.event)) {
     const pr = ev.pr;

@@ -74,7 +74,7 @@ export async function replanIncompleteJob(
       jobResults,
       workflowNeeds: blocked.needs,
       supportIncompleteRunsOn: true,
-      vars: await variablesForRun(k, run.owner_id, run.repo_id),
+      vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id),
       expandReusable: repo ? serverReusableKinds : [],
       fetchReusable: repo ? reusableFetcher(deps, repo, run.commit_sha) : undefined,
       dedupeNames: false,
@@ -110,7 +110,7 @@ export async function evaluateCallerOutputs(
   const scope = makeScope({
     needs: needsForExpressions(needs),
     inputs: facts.workflowCallInputs,
-    vars: await variablesForRun(k, run.owner_id, run.repo_id),
+    vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id),
   });
   const out: Record<string, string> = {};
   for (const [name, definition] of Object.entries(facts.outputs)) {

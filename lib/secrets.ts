@@ -128,7 +128,7 @@ async function evaluateCallSecrets(
   const { matrix, strategy } = matrixOf(caller.payload.job);
   const scope = makeScope({
     github: await buildContext(k, deps, run),
-    vars: await variablesForRun(k, run.owner_id, run.repo_id),
+    vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id),
     needs: needsForExpressions(await collectNeeds(k, runJobs, caller.row.needs)),
     inputs: run.trigger_event === 'workflow_dispatch' && isMapping(event.inputs) ? event.inputs : {},
     matrix,

@@ -58,6 +58,6 @@ export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPaylo
   const secrets = await secretsOfJob(k, deps, run, job, payload);
   // the task token always wins over a user secret of the same name
   Object.assign(secrets, { GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token });
-  const vars = await variablesForRun(k, run.owner_id, run.repo_id);
+  const vars = await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id);
   return { context, secrets, vars };
 }

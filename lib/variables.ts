@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { Conflict, NotFound } from './errors.js';
 import type { Executor } from '../models/base.js';
+import type { Dialect } from './db.js';
 import { VariableGateway, type VariableRow } from '../models/variables.js';
 import { scopeColumns, type Scope } from './scope.js';
 import { normaliseValue, variableName } from './names.js';
@@ -35,7 +36,7 @@ export async function createVariable(deps: Deps, scope: Scope, name: string, val
   const data = normaliseValue(value, 'value');
   try {
     return await deps.knex.transaction(async (trx) => {
-      const vars = new VariableGateway(trx);
+      const vars = new VariableGateway(trx, deps.dialect);
       if (await vars.find(columns, upper)) throw new Conflict(`variable ${upper} already exists`, { field: 'name' });
       return toVariable(await vars.insert(columns, upper, data, nowMs(deps)));
     });
@@ -58,7 +59,7 @@ export async function updateVariable(deps: Deps, scope: Scope, name: string, val
   const data = normaliseValue(value, 'value');
   try {
     return await deps.knex.transaction(async (trx) => {
-      const vars = new VariableGateway(trx);
+      const vars = new VariableGateway(trx, deps.dialect);
       const row = await vars.find(columns, upper);
       if (!row) throw new NotFound(`variable ${upper} not found`, { field: 'name' });
       if (target !== upper && (await vars.find(columns, target))) throw new Conflict(`variable ${target} already exists`, { field: 'name' });
@@ -76,7 +77,7 @@ export async function updateVariable(deps: Deps, scope: Scope, name: string, val
 export async function setVariable(deps: Deps, scope: Scope, name: string, value: string): Promise<Variable> {
   const columns = scopeColumns(scope);
   const upper = variableName(name);
-  const existing = await new VariableGateway(deps.knex).find(columns, upper);
+  const existing = await new VariableGateway(deps.knex, deps.dialect).find(columns, upper);
   if (existing) return updateVariable(deps, scope, upper, value);
   try {
     return await createVariable(deps, scope, upper, value);
@@ -88,20 +89,20 @@ export async function setVariable(deps: Deps, scope: Scope, name: string, value:
 
 export async function getVariable(deps: Deps, scope: Scope, name: string): Promise<Variable> {
   const upper = typeof name === 'string' ? name.toUpperCase() : '';
-  const row = await new VariableGateway(deps.knex).find(scopeColumns(scope), upper);
+  const row = await new VariableGateway(deps.knex, deps.dialect).find(scopeColumns(scope), upper);
   if (!row) throw new NotFound(`variable ${upper} not found`, { field: 'name' });
   return toVariable(row);
 }
 
 export async function listVariables(deps: Deps, scope: Scope): Promise<Variable[]> {
-  return (await new VariableGateway(deps.knex).list(scopeColumns(scope))).map(toVariable);
+  return (await new VariableGateway(deps.knex, deps.dialect).list(scopeColumns(scope))).map(toVariable);
 }
 
 export async function deleteVariable(deps: Deps, scope: Scope, name: string): Promise<void> {
   const upper = typeof name === 'string' ? name.toUpperCase() : '';
   const columns = scopeColumns(scope);
   const deleted = await deps.knex.transaction(async (trx) => {
-    const vars = new VariableGateway(trx);
+    const vars = new VariableGateway(trx, deps.dialect);
     const row = await vars.find(columns, upper);
     return row ? vars.delete(row.id) : 0;
   });
@@ -109,8 +110,8 @@ export async function deleteVariable(deps: Deps, scope: Scope, name: string): Pr
 }
 
 /** the `vars` of a run: instance, then owner, then repository (later wins); fork pull requests see them too */
-export async function variablesForRun(k: Executor, ownerId: number, repoId: number): Promise<Record<string, string>> {
+export async function variablesForRun(k: Executor, dialect: Dialect, ownerId: number, repoId: number): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const r of await new VariableGateway(k).forRun(ownerId, repoId)) out[r.name] = r.data;
+  for (const r of await new VariableGateway(k, dialect).forRun(ownerId, repoId)) out[r.name] = r.data;
   return out;
 }

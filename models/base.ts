@@ -2,6 +2,7 @@
 // transaction), dialect checks, and row conversions both drivers agree on.
 import type { Knex } from 'knex';
 import type { Dialect } from '../lib/db.js';
+import { nativeRows } from './native.js';
 
 export type Executor = Knex | Knex.Transaction;
 
@@ -34,4 +35,30 @@ export function forUpdate(qb: Knex.QueryBuilder, dialect: Dialect): void {
 export async function advisoryXactLock(k: Executor, dialect: Dialect, key: string): Promise<void> {
   if (dialect !== 'pg') return;
   await k.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+}
+
+/** a row of a table scoped like Forgejo's secrets and variables: instance (0/0), owner (N/0) or repository (0/N) */
+export interface ScopedRow {
+  id: number;
+  owner_id: number;
+  repo_id: number;
+  name: string;
+  data: string;
+  created: number;
+  updated: number;
+}
+
+/**
+ * The rows of `table` a run of repository `repoId` (owned by `ownerId`) sees:
+ * instance, then owner, then repository rows, so that a caller building a
+ * map lets the narrower scope win. Read on every claim, through the driver.
+ */
+export async function scopedRowsForRun(k: Executor, dialect: Dialect, table: 'action_secret' | 'action_variable', ownerId: number, repoId: number): Promise<ScopedRow[]> {
+  return nativeRows<ScopedRow>(
+    k,
+    dialect,
+    `select * from ${table} where (owner_id = 0 and repo_id = 0) or (owner_id = ? and repo_id = 0 and owner_id <> 0) or (owner_id = 0 and repo_id = ? and repo_id <> 0)` +
+      ' order by case when repo_id <> 0 then 2 when owner_id <> 0 then 1 else 0 end, id',
+    [ownerId, repoId],
+  );
 }

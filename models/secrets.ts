@@ -1,17 +1,9 @@
 // Gateway for action_secret. `data` holds ciphertext only (see lib/keys.ts);
 // nothing here decrypts.
 import type { Dialect } from '../lib/db.js';
-import { forUpdate, type Executor } from './base.js';
+import { forUpdate, scopedRowsForRun, type Executor, type ScopedRow } from './base.js';
 
-export interface SecretRow {
-  id: number;
-  owner_id: number;
-  repo_id: number;
-  name: string;
-  data: string;
-  created: number;
-  updated: number;
-}
+export type SecretRow = ScopedRow;
 
 /** the stored scope columns: 0 means "none" */
 export interface ScopeColumns {
@@ -47,12 +39,7 @@ export class SecretGateway {
 
   /** the rows a run sees: instance, then owner, then repository (callers let later rows win) */
   async forRun(ownerId: number, repoId: number): Promise<SecretRow[]> {
-    const rows = (await this.k('action_secret')
-      .where({ owner_id: 0, repo_id: 0 })
-      .orWhere((q) => q.where({ owner_id: ownerId, repo_id: 0 }).whereNot('owner_id', 0))
-      .orWhere((q) => q.where({ owner_id: 0, repo_id: repoId }).whereNot('repo_id', 0))) as SecretRow[];
-    const rank = (r: SecretRow) => (r.repo_id !== 0 ? 2 : r.owner_id !== 0 ? 1 : 0);
-    return rows.sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+    return scopedRowsForRun(this.k, this.dialect, 'action_secret', ownerId, repoId);
   }
 
   async all(opts: { lock?: boolean } = {}): Promise<SecretRow[]> {

@@ -1,19 +1,15 @@
 // Gateway for action_variable (plain text values).
-import type { Executor } from './base.js';
+import type { Dialect } from '../lib/db.js';
+import { scopedRowsForRun, type Executor, type ScopedRow } from './base.js';
 import type { ScopeColumns } from './secrets.js';
 
-export interface VariableRow {
-  id: number;
-  owner_id: number;
-  repo_id: number;
-  name: string;
-  data: string;
-  created: number;
-  updated: number;
-}
+export type VariableRow = ScopedRow;
 
 export class VariableGateway {
-  constructor(readonly k: Executor) {}
+  constructor(
+    readonly k: Executor,
+    readonly dialect: Dialect,
+  ) {}
 
   async find(scope: ScopeColumns, name: string): Promise<VariableRow | undefined> {
     return (await this.k('action_variable').where({ ...scope, name }).first()) as VariableRow | undefined;
@@ -38,11 +34,6 @@ export class VariableGateway {
 
   /** instance, then owner, then repository rows (callers let later rows win) */
   async forRun(ownerId: number, repoId: number): Promise<VariableRow[]> {
-    const rows = (await this.k('action_variable')
-      .where({ owner_id: 0, repo_id: 0 })
-      .orWhere((q) => q.where({ owner_id: ownerId, repo_id: 0 }).whereNot('owner_id', 0))
-      .orWhere((q) => q.where({ owner_id: 0, repo_id: repoId }).whereNot('repo_id', 0))) as VariableRow[];
-    const rank = (r: VariableRow) => (r.repo_id !== 0 ? 2 : r.owner_id !== 0 ? 1 : 0);
-    return rows.sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+    return scopedRowsForRun(this.k, this.dialect, 'action_variable', ownerId, repoId);
   }
 }

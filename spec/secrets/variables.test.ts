@@ -76,7 +76,7 @@ forEachDatabase('variables', (kind) => {
       REPO_VAR: 'this is a repo variable',
       SHARED: 'owner',
     };
-    expect(await variablesForRun(deps.knex, OWNER_ID, REPO_ID)).to.deep.equal(expected);
+    expect(await variablesForRun(deps.knex, deps.dialect, OWNER_ID, REPO_ID)).to.deep.equal(expected);
     await createVariable(deps, { repoId: REPO_ID }, 'shared', 'repo');
     const fork = await fixture(deps, { event: 'pull_request', fork: true });
     const payload = await buildTaskPayload(deps.knex, deps, fork);
