@@ -8,7 +8,7 @@ import { jobsChanged, lockRun, resolveBlockedJobs } from './emitter.js';
 import { aggregateStatus, doneStatuses, isDone, pendingStatuses, Status } from './status.js';
 import { changeRun } from './run-change.js';
 import { JobGateway, toJob, type JobRow } from '../models/jobs.js';
-import type { KeepGoing } from './maintenance-timeouts.js';
+import { always, walkPages, type KeepGoing } from './paging.js';
 
 const PAGE = 200;
 
@@ -19,24 +19,30 @@ export interface ReconcileResult {
   runs: number;
 }
 
-export async function reconcile(deps: Deps, keepGoing: KeepGoing = async () => true): Promise<ReconcileResult> {
-  const jobs = await finishJobsOfDoneTasks(deps);
+export async function reconcile(deps: Deps, keepGoing: KeepGoing = always): Promise<ReconcileResult> {
+  const jobs = await finishJobsOfDoneTasks(deps, keepGoing);
   const runs = await settleRuns(deps, keepGoing);
   return { jobs, runs };
 }
 
 /** a job still waiting or running whose current task is done takes the task's result (a lost final UpdateTask write) */
-async function finishJobsOfDoneTasks(deps: Deps): Promise<number> {
-  const rows = (await deps.knex('action_run_job as j')
-    .join('action_task as t', 't.id', 'j.task_id')
-    .whereIn('j.status', [Status.waiting, Status.running])
-    .andWhere('j.task_id', '>', 0)
-    .whereIn('t.status', doneStatuses)
-    .select('j.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
-  let fixed = 0;
-  for (const r of rows) {
-    try {
-      const done = await changeRun(deps, r.run_id, async (trx, outbox) => {
+function finishJobsOfDoneTasks(deps: Deps, keepGoing: KeepGoing): Promise<number> {
+  return walkPages({
+    size: PAGE,
+    keepGoing,
+    read: (afterId, limit) =>
+      deps
+        .knex('action_run_job as j')
+        .join('action_task as t', 't.id', 'j.task_id')
+        .whereIn('j.status', [Status.waiting, Status.running])
+        .andWhere('j.task_id', '>', 0)
+        .whereIn('t.status', doneStatuses)
+        .andWhere('j.id', '>', afterId)
+        .orderBy('j.id')
+        .limit(limit)
+        .select('j.id', 'j.run_id') as Promise<Array<{ id: number; run_id: number }>>,
+    visit: (r) =>
+      changeRun(deps, r.run_id, async (trx, outbox) => {
         await lockRun(trx, deps, r.run_id);
         const job = await new JobGateway(trx, deps.dialect).get(r.id);
         if (!job || isDone(job.status) || job.task_id <= 0) return false;
@@ -46,13 +52,9 @@ async function finishJobsOfDoneTasks(deps: Deps): Promise<number> {
         if (n !== 1) return false;
         await jobsChanged(trx, deps, outbox, r.run_id);
         return true;
-      });
-      if (done) fixed++;
-    } catch (e) {
-      deps.logger.error({ err: e, job: r.id }, 'reconcile: could not finish job');
-    }
-  }
-  return fixed;
+      }),
+    failed: (r, e) => deps.logger.error({ err: e, job: r.id }, 'reconcile: could not finish job'),
+  });
 }
 
 /** does the emitter have work left in this run: blocked jobs it can resolve, or a run status that is not its jobs' aggregate */
@@ -61,28 +63,27 @@ export function runNeedsSettling(runStatus: number, jobs: JobRow[]): boolean {
   return resolveBlockedJobs(jobs).size > 0 || aggregateStatus(jobs.map((j) => j.status)) !== runStatus;
 }
 
-async function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
-  let settled = 0;
-  let afterId = 0;
-  for (;;) {
-    const runs = (await deps.knex('action_run').whereIn('status', pendingStatuses).andWhere('id', '>', afterId).orderBy('id').limit(PAGE).select('id', 'status')) as Array<{ id: number; status: number }>;
-    if (runs.length === 0) return settled;
-    afterId = runs[runs.length - 1]!.id;
-    const jobRows = (await deps.knex('action_run_job').whereIn('run_id', runs.map((r) => r.id)).orderBy('id')) as Record<string, unknown>[];
-    const byRun = new Map<number, JobRow[]>();
-    for (const row of jobRows) {
-      const j = toJob(row)!;
-      byRun.set(j.run_id, [...(byRun.get(j.run_id) ?? []), j]);
-    }
-    for (const run of runs) {
-      if (!runNeedsSettling(run.status, byRun.get(run.id) ?? [])) continue;
-      try {
-        await changeRun(deps, run.id, (trx, outbox) => jobsChanged(trx, deps, outbox, run.id));
-        settled++;
-      } catch (e) {
-        deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run');
+function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
+  return walkPages({
+    size: PAGE,
+    keepGoing,
+    // a page of pending runs with all their jobs, read in two queries
+    read: async (afterId, limit) => {
+      const runs = (await deps.knex('action_run').whereIn('status', pendingStatuses).andWhere('id', '>', afterId).orderBy('id').limit(limit).select('id', 'status')) as Array<{ id: number; status: number }>;
+      if (runs.length === 0) return [];
+      const jobRows = (await deps.knex('action_run_job').whereIn('run_id', runs.map((r) => r.id)).orderBy('id')) as Record<string, unknown>[];
+      const byRun = new Map<number, JobRow[]>();
+      for (const row of jobRows) {
+        const j = toJob(row)!;
+        byRun.set(j.run_id, [...(byRun.get(j.run_id) ?? []), j]);
       }
-    }
-    if (runs.length < PAGE || !(await keepGoing())) return settled;
-  }
+      return runs.map((r) => ({ ...r, jobs: byRun.get(r.id) ?? [] }));
+    },
+    visit: async (run) => {
+      if (!runNeedsSettling(run.status, run.jobs)) return false;
+      await changeRun(deps, run.id, (trx, outbox) => jobsChanged(trx, deps, outbox, run.id));
+      return true;
+    },
+    failed: (run, e) => deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run'),
+  });
 }

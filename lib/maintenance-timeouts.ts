@@ -11,13 +11,11 @@ import { stopTask } from './stop-task.js';
 import { endJob } from './cancel.js';
 import { Status } from './status.js';
 import { changeRun } from './run-change.js';
+import { always, walkPages, type KeepGoing } from './paging.js';
 import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { JobGateway } from '../models/jobs.js';
 
 const PAGE = 100;
-
-export type KeepGoing = () => Promise<boolean>;
-const always: KeepGoing = async () => true;
 
 /** running tasks without an UpdateTask heartbeat for `timeouts.zombie` end as failure */
 export function stopZombieTasks(deps: Deps, keepGoing: KeepGoing = always): Promise<number> {
@@ -31,29 +29,24 @@ export function stopEndlessTasks(deps: Deps, keepGoing: KeepGoing = always): Pro
   return stopStaleTasks(deps, 'started', cutoff, keepGoing);
 }
 
-async function stopStaleTasks(deps: Deps, column: 'updated' | 'started', cutoff: number, keepGoing: KeepGoing): Promise<number> {
-  let stopped = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = (await deps.knex('action_task as t')
-      .join('action_run_job as j', 'j.id', 't.job_id')
-      .where('t.status', Status.running)
-      .andWhere(`t.${column}`, '<', cutoff)
-      .andWhere('t.id', '>', afterId)
-      .orderBy('t.id')
-      .limit(PAGE)
-      .select('t.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
-    for (const t of page) {
-      afterId = t.id;
-      try {
-        if (await stopStaleTask(deps, t.id, t.run_id, (task) => task[column] < cutoff)) stopped++;
-      } catch (e) {
-        // logged and skipped, as Forgejo does: the next pass tries again
-        deps.logger.error({ err: e, task: t.id }, `could not stop ${column === 'updated' ? 'zombie' : 'endless'} task`);
-      }
-    }
-    if (page.length < PAGE || !(await keepGoing())) return stopped;
-  }
+function stopStaleTasks(deps: Deps, column: 'updated' | 'started', cutoff: number, keepGoing: KeepGoing): Promise<number> {
+  return walkPages({
+    size: PAGE,
+    keepGoing,
+    read: (afterId, limit) =>
+      deps
+        .knex('action_task as t')
+        .join('action_run_job as j', 'j.id', 't.job_id')
+        .where('t.status', Status.running)
+        .andWhere(`t.${column}`, '<', cutoff)
+        .andWhere('t.id', '>', afterId)
+        .orderBy('t.id')
+        .limit(limit)
+        .select('t.id', 'j.run_id') as Promise<Array<{ id: number; run_id: number }>>,
+    visit: (t) => stopStaleTask(deps, t.id, t.run_id, (task) => task[column] < cutoff),
+    // logged and skipped, as Forgejo does: the next pass tries again
+    failed: (t, e) => deps.logger.error({ err: e, task: t.id }, `could not stop ${column === 'updated' ? 'zombie' : 'endless'} task`),
+  });
 }
 
 async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (t: TaskRow) => boolean): Promise<boolean> {
@@ -70,38 +63,33 @@ async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (
 }
 
 /** waiting or blocked jobs untouched for `timeouts.abandoned` are cancelled, except in runs waiting for approval */
-export async function cancelAbandonedJobs(deps: Deps, keepGoing: KeepGoing = always): Promise<number> {
+export function cancelAbandonedJobs(deps: Deps, keepGoing: KeepGoing = always): Promise<number> {
   const cutoff = nowMs(deps) - deps.config.timeouts.abandoned;
   const pendingStatuses = [Status.waiting, Status.blocked];
-  let cancelled = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = (await deps.knex('action_run_job as j')
-      .join('action_run as r', 'r.id', 'j.run_id')
-      .whereIn('j.status', pendingStatuses)
-      .andWhere('j.updated', '<', cutoff)
-      .andWhere('r.need_approval', false)
-      .andWhere('j.id', '>', afterId)
-      .orderBy('j.id')
-      .limit(PAGE)
-      .select('j.id', 'j.run_id')) as Array<{ id: number; run_id: number }>;
-    for (const j of page) {
-      afterId = j.id;
-      try {
-        const done = await changeRun(deps, j.run_id, async (trx, outbox) => {
-          await lockRun(trx, deps, j.run_id);
-          const run = (await trx('action_run').where({ id: j.run_id }).first('need_approval')) as { need_approval: unknown } | undefined;
-          const job = await new JobGateway(trx, deps.dialect).get(j.id);
-          if (!run || Number(run.need_approval) || !job || !pendingStatuses.includes(job.status as 5 | 7) || job.updated >= cutoff) return false;
-          if (!(await endJob(trx, deps, outbox, job, Status.cancelled))) return false;
-          await jobsChanged(trx, deps, outbox, j.run_id);
-          return true;
-        });
-        if (done) cancelled++;
-      } catch (e) {
-        deps.logger.error({ err: e, job: j.id }, 'could not cancel abandoned job');
-      }
-    }
-    if (page.length < PAGE || !(await keepGoing())) return cancelled;
-  }
+  return walkPages({
+    size: PAGE,
+    keepGoing,
+    read: (afterId, limit) =>
+      deps
+        .knex('action_run_job as j')
+        .join('action_run as r', 'r.id', 'j.run_id')
+        .whereIn('j.status', pendingStatuses)
+        .andWhere('j.updated', '<', cutoff)
+        .andWhere('r.need_approval', false)
+        .andWhere('j.id', '>', afterId)
+        .orderBy('j.id')
+        .limit(limit)
+        .select('j.id', 'j.run_id') as Promise<Array<{ id: number; run_id: number }>>,
+    visit: (j) =>
+      changeRun(deps, j.run_id, async (trx, outbox) => {
+        await lockRun(trx, deps, j.run_id);
+        const run = (await trx('action_run').where({ id: j.run_id }).first('need_approval')) as { need_approval: unknown } | undefined;
+        const job = await new JobGateway(trx, deps.dialect).get(j.id);
+        if (!run || Number(run.need_approval) || !job || !pendingStatuses.includes(job.status as 5 | 7) || job.updated >= cutoff) return false;
+        if (!(await endJob(trx, deps, outbox, job, Status.cancelled))) return false;
+        await jobsChanged(trx, deps, outbox, j.run_id);
+        return true;
+      }),
+    failed: (j, e) => deps.logger.error({ err: e, job: j.id }, 'could not cancel abandoned job'),
+  });
 }

@@ -13,6 +13,7 @@ import { getRepository } from '../repositories.js';
 import { describePreExecutionError } from '../pre-execution.js';
 import { AUTO_DISABLED } from './register.js';
 import { nextFireTime } from './cron.js';
+import { always, walkPages, type KeepGoing } from '../paging.js';
 
 const PAGE = 50;
 
@@ -25,27 +26,23 @@ export interface FireResult {
 }
 
 /** One pass over the due specs. `keepGoing` lets a lease-guarded caller stop between pages. */
-export async function fireDueSchedules(deps: Deps, keepGoing: () => Promise<boolean> = async () => true): Promise<FireResult> {
+export async function fireDueSchedules(deps: Deps, keepGoing: KeepGoing = always): Promise<FireResult> {
   // now is read once: a pass fires what was due when it started
   const now = nowMs(deps);
-  const result: FireResult = { fired: 0, failed: 0 };
-  let afterId = 0;
-  for (;;) {
-    const page = await new ScheduleGateway(deps.knex, deps.dialect).due(now, afterId, PAGE);
-    for (const spec of page) {
-      afterId = spec.id;
-      try {
-        const outcome = await fireSpec(deps, spec, now);
-        if (outcome === 'fired') result.fired++;
-        if (outcome === 'failed') result.failed++;
-      } catch (e) {
-        // one bad spec never stops the others
-        deps.logger.error({ err: e, spec: spec.id }, 'schedule spec could not fire');
-      }
-    }
-    if (page.length < PAGE || !(await keepGoing())) break;
-  }
-  return result;
+  let failed = 0;
+  const fired = await walkPages({
+    size: PAGE,
+    keepGoing,
+    read: (afterId, limit) => new ScheduleGateway(deps.knex, deps.dialect).due(now, afterId, limit),
+    visit: async (spec) => {
+      const outcome = await fireSpec(deps, spec, now);
+      if (outcome === 'failed') failed++;
+      return outcome === 'fired';
+    },
+    // one bad spec never stops the others
+    failed: (spec, e) => deps.logger.error({ err: e, spec: spec.id }, 'schedule spec could not fire'),
+  });
+  return { fired, failed };
 }
 
 async function fireSpec(deps: Deps, spec: DueSpec, now: number): Promise<'fired' | 'taken' | 'failed' | 'skipped'> {
