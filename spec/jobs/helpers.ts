@@ -1,18 +1,14 @@
 // A plugin on a fresh database with a MemoryHost, a movable clock, its own
 // Knex for checks, and a registered runner on demand.
-import fs from 'node:fs';
 import type { Knex } from 'knex';
-import { openDatabase, type Dialect } from '../../lib/db.js';
+import type { Dialect } from '../../lib/db.js';
 import type { Deps } from '../../lib/deps.js';
-import type { ActionsPluginOptions } from '../../lib/index.js';
-import { getOrCreateRegistrationToken } from '../../lib/runners.js';
-import { freshDatabaseUrl, type DbKind } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/plugin.js';
-import { testDeps } from '../support/fixtures.js';
+import type { ActionsPluginOptions, Repository } from '../../lib/index.js';
+import type { DbKind } from '../support/databases.js';
+import type { TestServer } from '../support/plugin.js';
+import { startPluginEnv } from '../support/env.js';
 import { MemoryHost, pushPayload } from '../support/memory-host.js';
-import { RunnerClient } from '../support/runner-client.js';
-import type { Repository } from '../../lib/index.js';
-import { tempDir } from '../support/temp.js';
+import type { RunnerClient } from '../support/runner-client.js';
 
 export interface JobsEnv {
   t: TestServer;
@@ -28,35 +24,37 @@ export interface JobsEnv {
 }
 
 export async function startJobsEnv(kind: DbKind, options: ActionsPluginOptions = {}): Promise<JobsEnv> {
-  const db = openDatabase(await freshDatabaseUrl(kind));
-  const logDir = tempDir('jobs');
   const host = new MemoryHost();
-  const t = await startTestServer(kind, { database: db.knex, host, logDir, ...options });
-  const deps = testDeps(db.knex, db.dialect, { clock: t.clock, logDir });
-  deps.host = host;
+  const env = await startPluginEnv(kind, 'jobs', { host, ...options });
   return {
-    t,
+    t: env.server,
     host,
-    knex: db.knex,
-    dialect: db.dialect,
-    deps,
-    logDir,
+    knex: env.knex,
+    dialect: env.dialect,
+    deps: env.deps,
+    logDir: env.logDir,
     async push(repo, files, message = 'a change') {
-      const sha = host.commit(repo, `refs/heads/${repo.default_branch ?? 'main'}`, files);
-      await t.plugin.hooks.push(pushPayload(repo, `refs/heads/${repo.default_branch ?? 'main'}`, sha, message));
+      const ref = `refs/heads/${repo.default_branch ?? 'main'}`;
+      const sha = host.commit(repo, ref, files);
+      await env.server.plugin.hooks.push(pushPayload(repo, ref, sha, message));
       return sha;
     },
-    async runner(labels = ['ubuntu'], ephemeral = false) {
-      const token = await getOrCreateRegistrationToken(deps, {});
-      return RunnerClient.register(t.baseUrl, { token, labels, ephemeral });
-    },
-    async close() {
-      await t.close();
-      await db.knex.destroy();
-      fs.rmSync(logDir, { recursive: true, force: true });
-    },
+    runner: (labels = ['ubuntu'], ephemeral = false) => env.runner({ labels, ephemeral }),
+    close: () => env.close(),
   };
 }
+
+/** a push workflow of two jobs, b needing a */
+export const chain = `on: push
+jobs:
+  a:
+    runs-on: ubuntu
+    steps: [{ run: echo a }]
+  b:
+    needs: a
+    runs-on: ubuntu
+    steps: [{ run: echo b }]
+`;
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -4,19 +4,9 @@ import path from 'node:path';
 import { forEachDatabase } from '../support/databases.js';
 import { readTaskLog } from '../../lib/logs/index.js';
 import { archiveFinishedTaskLog } from '../../lib/logs/store.js';
-import { startJobsEnv, HOUR, type JobsEnv } from './helpers.js';
+import { startJobsEnv, chain, HOUR, type JobsEnv } from './helpers.js';
 import { tempDir } from '../support/temp.js';
 
-const chain = `on: push
-jobs:
-  a:
-    runs-on: ubuntu
-    steps: [{ run: echo a }]
-  b:
-    needs: a
-    runs-on: ubuntu
-    steps: [{ run: echo b }]
-`;
 const DAY = 24 * HOUR;
 
 forEachDatabase('jobs: logs, runners, reconciliation', (kind) => {

@@ -2,18 +2,7 @@ import { expect } from 'chai';
 import { forEachDatabase } from '../support/databases.js';
 import { Result } from '../support/runner-client.js';
 import { readTaskLog } from '../../lib/logs/index.js';
-import { startJobsEnv, MINUTE, HOUR, type JobsEnv } from './helpers.js';
-
-const chain = `on: push
-jobs:
-  a:
-    runs-on: ubuntu
-    steps: [{ run: echo a }]
-  b:
-    needs: a
-    runs-on: ubuntu
-    steps: [{ run: echo b }]
-`;
+import { startJobsEnv, chain, MINUTE, HOUR, type JobsEnv } from './helpers.js';
 
 forEachDatabase('jobs: timeouts', (kind) => {
   let e: JobsEnv;
