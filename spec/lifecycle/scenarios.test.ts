@@ -5,6 +5,16 @@ import { useForge } from '../support/forge.js';
 import { pushPayload } from '../support/memory-host.js';
 import { drain, runnerFor } from '../support/drive.js';
 
+/** a job whose matrix comes from another job's output: planned only once that output exists */
+const dynamicMatrixJobs = `jobs:
+  define: { runs-on: ubuntu, outputs: { m: x }, steps: [{ run: x }] }
+  use:
+    needs: define
+    strategy: { matrix: { v: "\${{ fromJSON(needs.define.outputs.m) }}" } }
+    runs-on: ubuntu
+    steps: [{ run: x }]
+`;
+
 forEachDatabase('more run-lifecycle scenarios', (kind) => {
   const f = useForge(kind);
   const repo = () => f.repo();
@@ -67,14 +77,7 @@ jobs:
   it('25: a dispatched workflow with a dynamic matrix is created blocked and flagged incomplete', async () => {
     f.host.commit(repo(), 'refs/heads/main', {
       '.forgejo/workflows/d.yml': `on: workflow_dispatch
-jobs:
-  define: { runs-on: ubuntu, outputs: { m: x }, steps: [{ run: x }] }
-  use:
-    needs: define
-    strategy: { matrix: { v: "\${{ fromJSON(needs.define.outputs.m) }}" } }
-    runs-on: ubuntu
-    steps: [{ run: x }]
-`,
+${dynamicMatrixJobs}`,
     });
     const run = await f.t.plugin.service.dispatch({ repo: repo(), workflowFile: 'd.yml', ref: 'main', sender: { id: 7, login: 'alice' } });
     expect(await names(run.id)).to.deep.equal([
@@ -86,14 +89,7 @@ jobs:
   it('32/33: no commit status for an incomplete-matrix placeholder; a broken workflow gets a failure status', async () => {
     await push({
       '.forgejo/workflows/ci.yml': `on: push
-jobs:
-  define: { runs-on: ubuntu, outputs: { m: x }, steps: [{ run: x }] }
-  use:
-    needs: define
-    strategy: { matrix: { v: "\${{ fromJSON(needs.define.outputs.m) }}" } }
-    runs-on: ubuntu
-    steps: [{ run: x }]
-`,
+${dynamicMatrixJobs}`,
       '.forgejo/workflows/broken.yml': 'on: push\njobs:\n\tbad: tabs\n',
     });
     const contexts = f.host.statuses.map((s) => `${s.context}|${s.state}`);
