@@ -32,11 +32,9 @@ export function transferLingeringLogs(deps: Deps, keepGoing: KeepGoing = always,
         .andWhere('id', '>', afterId)
         .orderBy('id')
         .limit(limit)
-        .select('id') as Promise<Array<{ id: number }>>,
-    visit: async ({ id }) => {
-      const task = await new TaskGateway(deps.knex, deps.dialect).get(id);
-      return !!task && !task.log_expired && (await archiveFinishedTaskLog(deps, task));
-    },
+        .select('id', 'log_filename', 'log_length') as Promise<Array<{ id: number; log_filename: string; log_length: number }>>,
+    // the page row is what the archival needs; it reads the task again only if the first attempt stands back
+    visit: (t) => archiveFinishedTaskLog(deps, { ...t, log_length: Number(t.log_length), log_in_storage: false }),
     failed: ({ id }, e) => deps.logger.error({ err: e, task: id }, 'could not transfer lingering log'),
   });
 }
