@@ -50,13 +50,38 @@ function dollarPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+let statementCount = 0;
+
 function pgForm(sql: string): { name: string; text: string } {
   let form = pgForms.get(sql);
   if (!form) {
-    form = { name: `forge_actions_${pgForms.size + 1}`, text: dollarPlaceholders(sql) };
+    form = { name: `forge_actions_${++statementCount}`, text: dollarPlaceholders(sql) };
     pgForms.set(sql, form);
   }
   return form;
+}
+
+/**
+ * PostgreSQL refuses a prepared `select *` for good once its table gained a
+ * column (another instance migrated during a rolling upgrade): "cached plan
+ * must not change result type". The statement then gets a new name, which
+ * every connection prepares afresh.
+ */
+function isStalePlan(e: unknown): boolean {
+  return (e as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((e as Error).message ?? '');
+}
+
+async function pgQuery(conn: PgConnection, k: Executor, sql: string, bindings: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+  if (bindings.length > MAX_NAMED_PARAMS) return conn.query({ text: dollarPlaceholders(sql), values: bindings });
+  try {
+    return await conn.query({ ...pgForm(sql), values: bindings });
+  } catch (e) {
+    if (!isStalePlan(e)) throw e;
+    pgForms.delete(sql);
+    // inside a transaction the failed statement has aborted it: the caller's operation fails this once
+    if ((k as Knex.Transaction).isTransaction) throw e;
+    return conn.query({ ...pgForm(sql), values: bindings });
+  }
 }
 
 function sqliteValue(v: unknown): unknown {
@@ -79,8 +104,7 @@ export async function nativeQuery<T = Record<string, unknown>>(k: Executor, dial
   (k.client as { emit(event: string, obj: unknown): void }).emit('query', { sql, bindings, native: true });
   return onConnection(k, async (conn) => {
     if (dialect === 'pg') {
-      const pg = conn as PgConnection;
-      const res = bindings.length <= MAX_NAMED_PARAMS ? await pg.query({ ...pgForm(sql), values: bindings }) : await pg.query({ text: dollarPlaceholders(sql), values: bindings });
+      const res = await pgQuery(conn as PgConnection, k, sql, bindings);
       return { rows: res.rows as T[], changes: res.rowCount ?? 0 };
     }
     const stmt = (conn as SqliteConnection).prepare(sql);

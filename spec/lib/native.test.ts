@@ -41,4 +41,12 @@ forEachDatabase('statements through the driver (models/native.ts)', (kind) => {
     expect(await nativeUpdate(k, db.dialect, 'action_tasks_version', { version: undefined }, { owner_id: 0 })).to.equal(0);
     expect((await k('action_tasks_version').first('version')).version).to.equal(1);
   });
+
+  it('keeps working after another instance adds a column to a table it reads with select * (a rolling upgrade)', async () => {
+    const read = () => nativeFirst<Record<string, unknown>>(k, db.dialect, 'select * from action_tasks_version where owner_id = ?', [0]);
+    expect((await read())!.version).to.equal(1);
+    await k.schema.alterTable('action_tasks_version', (t) => t.integer('added_later').defaultTo(5));
+    expect((await read())!.added_later).to.equal(5);
+    expect((await read())!.added_later).to.equal(5);
+  });
 });
