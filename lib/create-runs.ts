@@ -19,13 +19,11 @@ import { failRunPreExecution } from './pre-execution.js';
 import { reusableFetcher, serverReusableKinds } from './reusable-fetch.js';
 import { runConcurrency } from './run-concurrency.js';
 import { variablesForRun } from './variables.js';
-import { Status, statusName } from './status.js';
+import { pendingStatuses, Status, statusName } from './status.js';
 import { truncateBytes } from './text.js';
-import { endJob, killRun } from './cancel.js';
+import { killRun } from './cancel.js';
 import { changeRun } from './run-change.js';
-import { jobsChanged, lockRun } from './emitter.js';
-import { JobGateway } from '../models/jobs.js';
-import { queueCommitStatusesOfRuns } from './commit-status.js';
+import { queueCommitStatuses, queueCommitStatusesOfRuns } from './commit-status.js';
 import { upsertRepository } from './repositories.js';
 import { isTrustedPoster } from './trust.js';
 
@@ -121,12 +119,12 @@ async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, re
   const candidates = (await k('action_run as r')
     .where('r.repo_id', repoId)
     .andWhere('r.concurrency_group', group)
-    .whereExists((q) => q.select(k.raw('1')).from('action_run_job as j').whereRaw('j.run_id = r.id').whereIn('j.status', [0, 5, 6, 7]))
+    .whereExists((q) => q.select(k.raw('1')).from('action_run_job as j').whereRaw('j.run_id = r.id').whereIn('j.status', pendingStatuses))
     .select('r.id')) as Array<{ id: number }>;
   for (const { id } of candidates) {
-    await lockRun(k, deps, id);
-    for (const job of await new JobGateway(k, deps.dialect).ofRun(id)) await endJob(k, deps, outbox, job, Status.cancelled);
-    await jobsChanged(k, deps, outbox, id);
+    // as a user's cancel does; the superseded run's commit statuses say so too
+    await killRun(k, deps, outbox, id, Status.cancelled);
+    queueCommitStatuses(deps, outbox, id);
   }
 }
 

@@ -45,6 +45,17 @@ ${failing ? '  b: { runs-on: ubuntu, steps: [{ run: x }] }\n' : ''}`;
     expect(rep.cancelled).to.equal(true);
   });
 
+  it('a run superseded by cancel-in-progress gets its commit statuses updated to cancelled', async () => {
+    const wf = 'on: push\nconcurrency: { group: ci, cancel-in-progress: true }\njobs:\n  a: { runs-on: ubuntu, steps: [{ run: x }] }\n';
+    const first = f.host.commit(repo(), 'refs/heads/main', { '.forgejo/workflows/c.yml': wf });
+    await f.t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', first));
+    const second = f.host.commit(repo(), 'refs/heads/main', { '.forgejo/workflows/c.yml': wf + '\n' });
+    await f.t.plugin.hooks.push(pushPayload(repo(), 'refs/heads/main', second));
+    const last = (sha: string) => f.host.statuses.filter((s) => s.sha === sha).map((s) => `${s.state}|${s.description}`).pop();
+    expect(last(first)).to.equal('failure|Has been cancelled');
+    expect(last(second)).to.equal('pending|Waiting to run');
+  });
+
   it('a workflow_dispatch run is not cancelled by the next one without a concurrency block; with cancel-in-progress it is', async () => {
     const plain = 'on: workflow_dispatch\njobs:\n  a: { runs-on: ubuntu, steps: [{ run: x }] }\n';
     const cancelling = 'on: workflow_dispatch\nconcurrency: { group: deploy, cancel-in-progress: true }\njobs:\n  a: { runs-on: ubuntu, steps: [{ run: x }] }\n';
