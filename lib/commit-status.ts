@@ -130,6 +130,11 @@ export async function writeCommitStatuses(deps: Deps, runs: RunRow[], knownRepo?
       await host.createCommitStatus(w.repo, w.sha, w.status);
     } catch (e) {
       deps.logger.warn({ err: e, repo: w.repo.full_name, context: c.context }, 'commit status not written');
+      // the row claimed a status the host never got: without it, the reconciliation pass writes it again
+      await deps.knex('action_commit_status')
+        .where({ repo_id: w.repo.id, commit_sha: w.sha, context: c.context, state: w.status.state, description: w.status.description })
+        .delete()
+        .catch((err: unknown) => deps.logger.warn({ err }, 'could not release a commit status claim'));
     }
   }
 }

@@ -2,11 +2,16 @@
 // changes a job, so a consistent database never needs this pass. It exists for
 // the database that is not: rows written by an older version, a crash between
 // two transactions of a multi-step operation, a manual edit. It finds jobs the
-// emitter should have moved and hands their runs to the emitter again.
+// emitter should have moved and hands their runs to the emitter again, and
+// writes the commit statuses of recently finished runs that the host did not
+// get (a failed call, or a crash before the after-commit write).
 import type { Deps } from './deps.js';
 import { jobsChanged, lockRun, resolveBlockedJobs } from './emitter.js';
 import { aggregateStatus, doneStatuses, isDone, pendingStatuses, Status } from './status.js';
 import { changeRun } from './run-change.js';
+import { nowMs } from './deps.js';
+import { writeCommitStatuses } from './commit-status.js';
+import { toRun } from '../models/runs.js';
 import { JobGateway, toJob, type JobRow } from '../models/jobs.js';
 import { always, walkPages, type KeepGoing } from './paging.js';
 
@@ -17,12 +22,18 @@ export interface ReconcileResult {
   jobs: number;
   /** runs handed to the emitter */
   runs: number;
+  /** recently finished runs whose commit statuses were checked again */
+  statusRuns: number;
 }
+
+/** how far back finished runs get their commit statuses checked again */
+export const COMMIT_STATUS_RECHECK = 60 * 60 * 1000;
 
 export async function reconcile(deps: Deps, keepGoing: KeepGoing = always): Promise<ReconcileResult> {
   const jobs = await finishJobsOfDoneTasks(deps, keepGoing);
   const runs = await settleRuns(deps, keepGoing);
-  return { jobs, runs };
+  const statusRuns = await rewriteCommitStatuses(deps, keepGoing);
+  return { jobs, runs, statusRuns };
 }
 
 /** a job still waiting or running whose current task is done takes the task's result (a lost final UpdateTask write) */
@@ -85,5 +96,22 @@ function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
       return true;
     },
     failed: (run, e) => deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run'),
+  });
+}
+
+/** finished runs of the last hour: a status the host has not got is written again (the others are no-ops) */
+function rewriteCommitStatuses(deps: Deps, keepGoing: KeepGoing): Promise<number> {
+  if (!deps.host.createCommitStatus) return Promise.resolve(0);
+  const since = nowMs(deps) - COMMIT_STATUS_RECHECK;
+  return walkPages({
+    size: PAGE,
+    keepGoing,
+    read: async (afterId, limit) =>
+      (await deps.knex('action_run').whereIn('status', doneStatuses).andWhere('updated', '>=', since).andWhere('id', '>', afterId).orderBy('id').limit(limit)).map((r: Record<string, unknown>) => toRun(r)!),
+    visit: async (run) => {
+      await writeCommitStatuses(deps, [run]);
+      return true;
+    },
+    failed: (run, e) => deps.logger.error({ err: e, run: run.id }, 'reconcile: could not write commit statuses'),
   });
 }

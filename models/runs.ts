@@ -43,7 +43,7 @@ export type NewRun = Omit<RunRow, 'id' | 'run_number' | 'version' | 'done_notifi
 
 export const ConcurrencyType = { unlimited: 0, queueBehind: 1, cancelInProgress: 2 } as const;
 
-function toRun(r: Record<string, unknown> | undefined): RunRow | undefined {
+export function toRun(r: Record<string, unknown> | undefined): RunRow | undefined {
   if (!r) return undefined;
   return {
     ...(r as unknown as RunRow),

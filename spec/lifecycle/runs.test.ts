@@ -160,6 +160,26 @@ forEachDatabase('runs from forge events', (kind) => {
     expect(after).to.include('ci / a (push)|failure|Has been cancelled');
   });
 
+  it('a commit status the host failed to take is written again by the reconciliation pass, once', async () => {
+    const repo = host.repo('alice/app', 1);
+    const sha = host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/ci.yml': diamond });
+    const [run] = await t.plugin.hooks.push(pushPayload(repo, 'refs/heads/main', sha));
+    const working = host.createCommitStatus.bind(host);
+    host.createCommitStatus = async () => {
+      throw new Error('forge is down');
+    };
+    await t.plugin.service.runs.cancel(repo.id, run!.id);
+    host.createCommitStatus = working;
+    const count = host.statuses.length;
+    await t.plugin.jobs.run('reconcile');
+    const resent = host.statuses.slice(count).map((s) => `${s.context}|${s.state}|${s.description}`);
+    expect(resent).to.have.length(5);
+    expect(resent).to.include('ci / a (push)|failure|Has been cancelled');
+    // what the host has is not sent again
+    await t.plugin.jobs.run('reconcile');
+    expect(host.statuses).to.have.length(count + 5);
+  });
+
   it('fork pull requests wait for approval; approving starts them; closing cancels what still waits', async () => {
     const repo = host.repo('alice/app', 1);
     const wf = 'on: pull_request\njobs:\n  t:\n    runs-on: u\n    steps: [{ run: x }]\n  u:\n    needs: t\n    runs-on: u\n    steps: [{ run: y }]\n';
