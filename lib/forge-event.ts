@@ -234,17 +234,6 @@ export function normaliseEvent(hook: HookName, input: unknown, deliveryId?: stri
   }
 }
 
-/** Events Forgejo always runs from the default branch, whatever ref they name. */
-export const defaultBranchEvents = new Set([
-  'delete', 'fork', 'issue_comment', 'pull_request_comment', 'wiki', 'schedule', 'workflow_dispatch',
-  'issues', 'issue_assign', 'issue_label', 'issue_milestone', 'watch',
-]);
-
-/** The hook events of the pull request family, which carry a trust decision. */
-export const pullRequestEvents = new Set([
-  'pull_request', 'pull_request_sync', 'pull_request_assign', 'pull_request_label', 'pull_request_milestone', 'pull_request_review_request',
-]);
-
 /** Hook events that get commit statuses, and the event word their context shows. */
 export function commitStatusEvent(event: string, triggerEvent: string): string | null {
   if (event === 'push' || event === 'release') return event;

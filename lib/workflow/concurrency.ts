@@ -2,7 +2,7 @@
 // vars and inputs; lower-cased group; Forgejo's defaults for the run type.
 import { readYaml, isMapping } from './yaml-source.js';
 import { makeScope, evaluateValue } from './expressions.js';
-import { WorkflowError, PreExecutionErrorCode } from './errors.js';
+import { PreExecutionErrorCode } from './errors.js';
 
 export type ConcurrencyType = 'unlimited' | 'queue-behind' | 'cancel-in-progress';
 
@@ -59,5 +59,3 @@ export function evaluateWorkflowConcurrency(content: string, options: Concurrenc
   } else type = 'queue-behind';
   return { group: group.toLowerCase(), cancelInProgress: type === 'cancel-in-progress', type };
 }
-
-export { WorkflowError };

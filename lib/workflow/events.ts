@@ -1,6 +1,6 @@
 // Which workflows a forge event starts (spec §1.3–§2.6): directory precedence,
 // event-name mapping, activity types, branch/tag/path filters, skip-ci markers
-// and the ref/commit each event uses.
+// and which events run on the default branch.
 import { readTriggers } from './triggers.js';
 import type { TriggerEvent } from './triggers.js';
 import { matchesPositive, matchesIgnore, typeGlobToRegExp, PatternError } from './patterns.js';
@@ -46,12 +46,16 @@ export function shouldSkipEvent(event: string, texts: { commitMessage?: string |
   return skipCi([texts.prTitle, texts.commitMessage], markers);
 }
 
-/** Events whose runs use the default branch (IsDefaultBranchWorkflow). */
-export const DEFAULT_BRANCH_EVENTS = new Set([
+/**
+ * Events whose runs use the default branch whatever ref they name (IsDefaultBranchWorkflow);
+ * `watch` carries no ref, and GitHub documents it as a default-branch event.
+ */
+export const DEFAULT_BRANCH_EVENTS: ReadonlySet<string> = new Set([
   'delete', 'fork', 'issue_comment', 'pull_request_comment', 'wiki', 'schedule', 'workflow_dispatch',
-  'issues', 'issue_assign', 'issue_label', 'issue_milestone',
+  'issues', 'issue_assign', 'issue_label', 'issue_milestone', 'watch',
 ]);
-const PR_EVENTS = new Set([
+/** The hook events of the pull request family: what `on.pull_request` accepts, and what carries a trust decision. */
+export const PULL_REQUEST_EVENTS: ReadonlySet<string> = new Set([
   'pull_request', 'pull_request_sync', 'pull_request_assign', 'pull_request_label', 'pull_request_review_request', 'pull_request_milestone',
 ]);
 const REVIEW_EVENTS = new Set(['pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment']);
@@ -59,36 +63,6 @@ const REVIEW_EVENTS = new Set(['pull_request_review_approved', 'pull_request_rev
 type Payload = Record<string, unknown>;
 const obj = (v: unknown): Payload => (isMapping(v) ? v : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/**
- * Which ref and commit a hook event's run uses (spec §1.4, §1.2 step 6).
- * `sha` is undefined when the caller must resolve the ref's tip itself.
- */
-export function eventRefAndSha(event: string, payload: Payload, defaultBranch?: string): { ref: string; sha?: string } {
-  const branch = defaultBranch ?? str(obj(payload['repository'])['default_branch']) ?? 'main';
-  const defaultRef = `refs/heads/${branch}`;
-  const pr = obj(payload['pull_request']);
-  if (event === 'workflow_dispatch') return { ref: str(payload['ref']) ?? defaultRef };
-  if (DEFAULT_BRANCH_EVENTS.has(event) || event === 'package') return { ref: defaultRef };
-  if (event === 'push') return { ref: str(payload['ref']) ?? defaultRef, sha: str(payload['after']) ?? str(obj(payload['head_commit'])['id']) };
-  if (event === 'create') return { ref: str(payload['ref']) ?? defaultRef, sha: str(payload['sha']) };
-  if (event === 'release') {
-    const tag = str(obj(payload['release'])['tag_name']);
-    return { ref: tag ? `refs/tags/${tag}` : defaultRef };
-  }
-  if (PR_EVENTS.has(event)) {
-    const merged = pr['merged'] === true && payload['action'] === 'closed';
-    const mergeSha = str(pr['merge_commit_sha']);
-    if (merged && mergeSha) return { ref: mergeSha, sha: mergeSha };
-    const n = payload['number'] ?? pr['number'];
-    return { ref: `refs/pull/${String(n)}/head`, sha: str(obj(pr['head'])['sha']) };
-  }
-  if (REVIEW_EVENTS.has(event)) {
-    const sha = str(obj(payload['review'])['commit_id']) ?? str(obj(pr['head'])['sha']);
-    return sha ? { ref: sha, sha } : { ref: defaultRef };
-  }
-  return { ref: defaultRef };
-}
 
 /** canGithubEventMatch: does an `on:` key accept this hook event? */
 export function triggerAcceptsEvent(trigger: string, event: string): boolean {
@@ -98,7 +72,7 @@ export function triggerAcceptsEvent(trigger: string, event: string): boolean {
     case 'workflow_dispatch': return event === 'workflow_dispatch';
     case 'issues': return ['issues', 'issue_assign', 'issue_label', 'issue_milestone'].includes(event);
     case 'pull_request':
-    case 'pull_request_target': return PR_EVENTS.has(event);
+    case 'pull_request_target': return PULL_REQUEST_EVENTS.has(event);
     case 'pull_request_review': return ['pull_request_review_approved', 'pull_request_review_comment', 'pull_request_review_rejected'].includes(event);
     case 'issue_comment': return event === 'issue_comment' || event === 'pull_request_comment';
     case 'schedule': return event === 'schedule';
@@ -138,7 +112,7 @@ export function triggerMatches(trigger: TriggerEvent, input: MatchInput): boolea
   if (NO_ACTIVITY_TYPES.has(trigger.name) || NO_ACTIVITY_TYPES.has(event)) return true;
   try {
     if (event === 'push') return matchPush(trigger.filters, payload, input.changedFiles);
-    if (PR_EVENTS.has(event)) return matchPullRequest(trigger.filters, payload, input.changedFiles);
+    if (PULL_REQUEST_EVENTS.has(event)) return matchPullRequest(trigger.filters, payload, input.changedFiles);
     return matchTypesOnly(trigger, event, str(payload['action']) ?? '');
   } catch (e) {
     if (e instanceof PatternError) return false; // a pattern that fails to compile counts as not satisfied

@@ -162,18 +162,6 @@ export function evaluateExpression(expr: string, scope: Scope): Json {
   return fromData(evaluateAst(parseExpression(expr), scope));
 }
 
-/** Truthiness as GitHub defines it (false, 0, NaN, '', null are false). */
-export function evaluateCondition(expr: string, scope: Scope): boolean {
-  const d = evaluateAst(parseExpression(expr), scope);
-  switch (d.kind) {
-    case data.Kind.Null: return false;
-    case data.Kind.Boolean: return (d as data.BooleanData).value;
-    case data.Kind.Number: { const n = (d as data.NumberData).value; return n !== 0 && !Number.isNaN(n); }
-    case data.Kind.String: return (d as data.StringData).value !== '';
-    default: return true;
-  }
-}
-
 export type TemplatePart = { text: string } | { expr: string };
 
 /** Splits a string into literal text and `${{ }}` parts; null when it holds no expression. Quotes inside expressions may contain `}}`. */

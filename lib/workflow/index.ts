@@ -7,8 +7,8 @@ export { planWorkflow } from './planner.js';
 export { RECURSION_LIMIT, MATRIX_LIMIT } from './planner.js';
 export type { PlanOptions, PlannedDocument, ReusableKind, ReusableRef } from './planner.js';
 
-/** planJobs: plans and describes each job; serializePayload: the stored workflow_payload text; replanJob: re-plans an incomplete job. */
-export { planJobs, serializePayload, parsePayload, describeDocument, singleJob, replanJob } from './payload.js';
+/** planJobs: plans and describes each job; serializePayload: the stored workflow_payload text. */
+export { planJobs, serializePayload, describeDocument, singleJob } from './payload.js';
 export type { PlannedJob } from './payload.js';
 
 /** Typed errors with file/line/column and Forgejo's pre-execution error codes. */
@@ -17,10 +17,10 @@ export { WorkflowError, PreExecutionErrorCode, UnsupportedReusableWorkflowFetch 
 /** Reusable-workflow reference parsing and call ids. */
 export { parseReusableRef, workflowCallId } from './reusable.js';
 
-/** Event detection, directory precedence, skip-ci and the ref/commit of each event. */
+/** Event detection, directory precedence, skip-ci and the event families (default-branch, pull request). */
 export {
-  detectWorkflows, chooseWorkflowDir, workflowIdOf, skipCi, shouldSkipEvent, eventRefAndSha,
-  triggerAcceptsEvent, triggerMatches, fallbackTriggerEvent, WORKFLOW_DIRS, DEFAULT_SKIP_CI_STRINGS, DEFAULT_BRANCH_EVENTS,
+  detectWorkflows, chooseWorkflowDir, workflowIdOf, skipCi, shouldSkipEvent,
+  triggerAcceptsEvent, triggerMatches, fallbackTriggerEvent, WORKFLOW_DIRS, DEFAULT_SKIP_CI_STRINGS, DEFAULT_BRANCH_EVENTS, PULL_REQUEST_EVENTS,
 } from './events.js';
 export type { DetectInput, DetectedWorkflow, DetectionError, DetectedSchedule, MatchInput } from './events.js';
 

@@ -7,7 +7,8 @@ import { FunctionCall } from '@actions/expressions/ast';
 import type { Expr } from '@actions/expressions/ast';
 import { Evaluator } from '@actions/expressions';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
-import { makeScope, parseExpression, splitTemplate } from './expressions.js';
+import { truthy } from '@actions/expressions/result';
+import { makeScope, parseExpression, splitTemplate, toData } from './expressions.js';
 import { WorkflowError } from './errors.js';
 
 export interface JobIfContext {
@@ -61,20 +62,14 @@ export function evaluateJobIf(ifExpr: string | boolean | null | undefined, ctx: 
   for (const [k, v] of Object.entries(ctx.needs ?? {})) needs[k] = { result: v.result, outputs: v.outputs ?? {} };
   const scope = makeScope({ github: ctx.github ?? null, vars: ctx.vars ?? {}, inputs: ctx.inputs ?? {}, matrix: ctx.matrix ?? {} });
   // makeScope's needs report misses (for planning); here a missing need is simply null.
-  const dict = new data.Dictionary({ key: 'needs', value: toPlainNeeds(needs) }, ...scope.dict.pairs().filter((p) => p.key !== 'needs'));
+  const dict = new data.Dictionary({ key: 'needs', value: toData(needs) }, ...scope.dict.pairs().filter((p) => p.key !== 'needs'));
   let result: data.ExpressionData;
   try {
     result = new Evaluator(ast as Expr, dict, functions).evaluate();
   } catch (e) {
     throw new WorkflowError(`failed to evaluate job condition '${expr}': ${(e as Error).message}`);
   }
-  switch (result.kind) {
-    case data.Kind.Null: return false;
-    case data.Kind.Boolean: return (result as data.BooleanData).value;
-    case data.Kind.Number: { const n = (result as data.NumberData).value; return n !== 0 && !Number.isNaN(n); }
-    case data.Kind.String: return (result as data.StringData).value !== '';
-    default: return true;
-  }
+  return truthy(result);
 }
 
 function statusOf(ctx: JobIfContext): 'success' | 'failure' | 'cancelled' {
@@ -83,14 +78,4 @@ function statusOf(ctx: JobIfContext): 'success' | 'failure' | 'cancelled' {
   if (results.includes('cancelled')) return 'cancelled';
   if (results.includes('failure')) return 'failure';
   return 'success';
-}
-
-function toPlainNeeds(needs: Record<string, { result: string; outputs: Record<string, string> }>): data.Dictionary {
-  return new data.Dictionary(...Object.entries(needs).map(([key, v]) => ({
-    key,
-    value: new data.Dictionary(
-      { key: 'result', value: new data.StringData(v.result) },
-      { key: 'outputs', value: new data.Dictionary(...Object.entries(v.outputs).map(([k, o]) => ({ key: k, value: new data.StringData(o) }))) },
-    ),
-  })));
 }

@@ -113,5 +113,10 @@ export function typeGlobToRegExp(glob: string): RegExp {
     else if (c === '\\' && i + 1 < glob.length) { re += escapeChar(glob[i + 1] as string); i++; }
     else re += escapeChar(c);
   }
-  return new RegExp(`${re}$`);
+  try {
+    return new RegExp(`${re}$`);
+  } catch (e) {
+    // an unclosed `{` or a reversed range: the workflow's problem, not a reason to stop detecting the others
+    throw new PatternError(`invalid activity type pattern '${glob}': ${(e as Error).message.split(': ').pop()}`);
+  }
 }

@@ -1,7 +1,7 @@
 // What run creation stores per job: the serialised single-job document
 // (`workflow_payload`, with `needs` erased as Forgejo's EraseNeeds does) and the
 // columns derived from it.
-import { Document, isScalar, isMap, parse } from 'yaml';
+import { Document, isScalar, isMap } from 'yaml';
 import { planWorkflow } from './planner.js';
 import type { PlanOptions, PlannedDocument } from './planner.js';
 import { asString, flattenRunsOn, needsList } from './job-model.js';
@@ -56,25 +56,6 @@ export function serializePayload(doc: PlannedDocument, { keepNeeds = false }: { 
     }
   }
   return yamlDoc.toString({ indent: 2, lineWidth: 0, indentSeq: true });
-}
-
-/** Reads back a stored payload (for re-planning or inspection). */
-export function parsePayload(payload: string): PlannedDocument {
-  return parse(payload) as PlannedDocument;
-}
-
-/**
- * Re-plans a stored incomplete job once its needs have finished (Forgejo's
- * tryHandleIncompleteMatrix): `needsOutputs` keyed by job id, `needs` the
- * blocked job's needs. No vars or dispatch inputs, as in Forgejo.
- */
-export async function replanJob(
-  payload: string,
-  needs: string[],
-  needsOutputs: Record<string, Record<string, string>>,
-  options: Pick<PlanOptions, 'expandReusable' | 'fetchReusable' | 'file' | 'jobResults'> = {},
-): Promise<PlannedJob[]> {
-  return planJobs(payload, { ...options, jobOutputs: needsOutputs, workflowNeeds: needs, supportIncompleteRunsOn: true, dedupeNames: false });
 }
 
 /** Columns of one emitted document. */

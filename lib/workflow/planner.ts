@@ -59,10 +59,18 @@ interface Level {
   inputs: Record<string, unknown> | null;
   /** name/env/defaults of the outermost workflow (null at the top). */
   header: Record<string, unknown> | null;
-  /** The `on` every document of this level gets (null = none); unused at the top, where the file's own applies. */
+  /** The `on` every document of a called workflow gets (null = none); unused at the top (null header), where the file's own applies. */
   on: { value: unknown } | null;
-  inherited: boolean;
+  /** Shared by every level of one planWorkflow call. */
+  reusables: ReusableCache;
 }
+
+/**
+ * Called workflows already fetched and read, by nesting depth and `uses`: a matrix
+ * caller fetches once, not once per combination. The depth keeps jobparser's one
+ * fetch per level for a workflow that calls itself until the recursion limit.
+ */
+type ReusableCache = Map<string, Promise<YamlSource>>;
 
 type NeedsMarker = { job: string; output?: string };
 interface Markers {
@@ -73,8 +81,8 @@ interface Markers {
 
 /** Plans a workflow (see "Contract: the planner"). */
 export async function planWorkflow(content: string, options: PlanOptions = {}): Promise<PlannedDocument[]> {
-  const docs = await planLevel(content, options, {
-    depth: 0, hashParent: '', stampParent: '', inputs: options.inputs ?? null, header: null, on: null, inherited: false,
+  const docs = await planLevel(readYaml(content, options.file, CODE), options, {
+    depth: 0, hashParent: '', stampParent: '', inputs: options.inputs ?? null, header: null, on: null, reusables: new Map(),
   });
   const seen = new Set<string>();
   for (const d of docs) {
@@ -86,9 +94,8 @@ export async function planWorkflow(content: string, options: PlanOptions = {}): 
   return docs;
 }
 
-async function planLevel(content: string, options: PlanOptions, level: Level): Promise<PlannedDocument[]> {
+async function planLevel(src: YamlSource, options: PlanOptions, level: Level): Promise<PlannedDocument[]> {
   const file = options.file;
-  const src = readYaml(content, file, CODE);
   const root = src.value;
   if (!isMapping(root)) throw new WorkflowError('a workflow must be a YAML mapping', { file, code: CODE });
   const meta = isMapping(root['__metadata']) ? root['__metadata'] : {};
@@ -101,7 +108,7 @@ async function planLevel(content: string, options: PlanOptions, level: Level): P
   const inputs = meta['workflow_call_parent'] ? workflowCallDefaults(root) : level.inputs;
 
   const header = level.header ?? { name: root['name'], env: root['env'], defaults: root['defaults'] };
-  const on = level.inherited ? level.on : ('on' in root ? { value: root['on'] } : null);
+  const on = level.header ? level.on : ('on' in root ? { value: root['on'] } : null);
   const workflowOidc = root['enable-openid-connect'];
   const workflowPermissions = root['permissions'];
 
@@ -111,7 +118,7 @@ async function planLevel(content: string, options: PlanOptions, level: Level): P
   validateJobs(src, jobs, options.workflowNeeds ?? null);
 
   const knownJobs = new Set([...Object.keys(jobs), ...(options.workflowNeeds ?? [])]);
-  const ctx: PlanContext = { options, level, depth, hashParent, inputs, src, knownJobs, on, header };
+  const ctx: PlanContext = { options, depth, hashParent, inputs, src, knownJobs, on, header, reusables: level.reusables };
 
   const docs: PlannedDocument[] = [];
   const expansions: PlannedDocument[][] = [];
@@ -138,7 +145,6 @@ async function planLevel(content: string, options: PlanOptions, level: Level): P
 
 interface PlanContext {
   options: PlanOptions;
-  level: Level;
   depth: number;
   hashParent: string;
   inputs: Record<string, unknown> | null;
@@ -146,6 +152,7 @@ interface PlanContext {
   knownJobs: Set<string>;
   on: { value: unknown } | null;
   header: Record<string, unknown>;
+  reusables: ReusableCache;
 }
 
 interface PlannedJob {
@@ -316,17 +323,18 @@ async function expandCaller(
   }
 
   const callId = workflowCallId(ctx.hashParent, planned.jobId, combo);
-  let content: string;
-  try {
-    content = await options.fetchReusable(uses, ref.kind, ref);
-  } catch (e) {
-    if (e instanceof UnsupportedReusableWorkflowFetch) return false;
-    throw new WorkflowError(`error expanding reusable workflow "${uses}": ${(e as Error).message}`, { file: options.file, code: CODE, cause: e });
-  }
+  const calleeFile = ref.filename ?? ref.path;
   let callee: YamlSource;
   try {
-    callee = readYaml(content, ref.filename ?? ref.path, CODE);
+    const key = `${ctx.depth}\0${uses}`;
+    let fetched = ctx.reusables.get(key);
+    if (!fetched) {
+      fetched = options.fetchReusable(uses, ref.kind, ref).then((content) => readYaml(content, calleeFile, CODE));
+      ctx.reusables.set(key, fetched);
+    }
+    callee = await fetched;
   } catch (e) {
+    if (e instanceof UnsupportedReusableWorkflowFetch) return false;
     throw new WorkflowError(`error expanding reusable workflow "${uses}": ${(e as Error).message}`, { file: options.file, code: CODE, cause: e });
   }
   const calleeRoot = isMapping(callee.value) ? callee.value : {};
@@ -373,9 +381,9 @@ async function expandCaller(
 
   let inner: PlannedDocument[];
   try {
-    inner = await planLevel(content, { ...options, file: ref.filename ?? ref.path }, {
+    inner = await planLevel(callee, { ...options, file: calleeFile }, {
       depth: ctx.depth + 1, hashParent: callId, stampParent: callId, inputs: values,
-      header: ctx.header, on: rebuiltOn ?? ctx.on, inherited: true,
+      header: ctx.header, on: rebuiltOn ?? ctx.on, reusables: ctx.reusables,
     });
   } catch (e) {
     const how = ref.kind === 'local' ? 'unable to parse local workflow' : 'unable to parse remote workflow';

@@ -2,9 +2,11 @@
 // push / pull_request filters, skip-ci, directory precedence, refs per event.
 import { expect } from 'chai';
 import {
-  detectWorkflows, chooseWorkflowDir, skipCi, shouldSkipEvent, eventRefAndSha, triggerAcceptsEvent, readTriggers, triggerMatches,
-  WorkflowError, PreExecutionErrorCode,
+  detectWorkflows, chooseWorkflowDir, skipCi, shouldSkipEvent, triggerAcceptsEvent, readTriggers, triggerMatches,
+  WorkflowError, PreExecutionErrorCode, DEFAULT_BRANCH_EVENTS, PULL_REQUEST_EVENTS,
 } from '../../lib/workflow/index.js';
+import { normaliseEvent } from '../../lib/forge-event.js';
+import type { HookName } from '../../lib/forge-event.js';
 
 const wf = (on: string) => `on:\n${on.replace(/^/gm, '  ')}\njobs:\n  a:\n    runs-on: docker\n    steps:\n      - run: true\n`;
 function fires(on: string, event: string, payload: Record<string, unknown>, changedFiles?: string[] | null): string[] {
@@ -125,6 +127,24 @@ describe('event detection', () => {
     }
   });
 
+  describe('a types pattern that does not compile', () => {
+    for (const [on, event, payload] of [
+      ['issues:\n  types: ["{opened"]', 'issues', { action: 'opened' }],
+      ['issues:\n  types: ["[z-a]"]', 'issues', { action: 'opened' }],
+      ['pull_request:\n  types: ["{opened"]', 'pull_request', pr('opened')],
+    ] as [string, string, Record<string, unknown>][]) {
+      it(`${on.replace(/\n\s*/g, ' ')} skips that workflow and still detects the others`, () => {
+        const good = event === 'issues' ? 'issues:\n  types: [opened]' : 'pull_request:\n  types: [opened]';
+        const r = detectWorkflows({
+          files: [{ path: '.forgejo/workflows/bad.yml', content: wf(on) }, { path: '.forgejo/workflows/good.yml', content: wf(good) }],
+          event, payload,
+        });
+        expect(r.matched.map((m) => m.workflowId)).to.deep.equal(['good.yml']);
+        expect(r.errors).to.deep.equal([]);
+      });
+    }
+  });
+
   it('one file yields one match per matching on: entry', () => {
     expect(fires('issues:\nissue_label:', 'issue_label', { action: 'label_updated' })).to.deep.equal(['issues', 'issue_label']);
   });
@@ -194,19 +214,55 @@ describe('event detection', () => {
     });
   });
 
+  // the hook's own ref and commit come from normaliseEvent; run creation then moves DEFAULT_BRANCH_EVENTS to the default branch
   describe('ref and commit per event', () => {
-    const repo = { repository: { default_branch: 'main' } };
-    it('push uses the pushed ref and the after sha', () => expect(eventRefAndSha('push', push('refs/heads/dev'))).to.deep.equal({ ref: 'refs/heads/dev', sha: 'b'.repeat(40) }));
-    it('pull_request uses refs/pull/N/head and the head sha', () => expect(eventRefAndSha('pull_request', pr('opened'))).to.deep.equal({ ref: 'refs/pull/3/head', sha: 'c'.repeat(40) }));
-    it('a merged PR uses the merge commit', () => {
-      expect(eventRefAndSha('pull_request', { action: 'closed', number: 3, pull_request: { merged: true, merge_commit_sha: 'd'.repeat(40) } })).to.deep.equal({ ref: 'd'.repeat(40), sha: 'd'.repeat(40) });
-    });
-    for (const event of ['issues', 'issue_comment', 'pull_request_comment', 'delete', 'fork', 'wiki', 'issue_label']) {
-      it(`${event} runs on the default branch`, () => expect(eventRefAndSha(event, { ...repo, ref: 'refs/heads/x' })).to.deep.equal({ ref: 'refs/heads/main' }));
+    const base = { repository: { id: 1, name: 'r', full_name: 'o/r', owner: { id: 2, login: 'o' }, default_branch: 'main' }, sender: { id: 3, login: 'u' } };
+    const pullRequest = { number: 3, pull_request: { base: { ref: 'main' }, head: { sha: 'c'.repeat(40) } } };
+    function refOf(hook: HookName, payload: Record<string, unknown>) {
+      const ev = normaliseEvent(hook, { ...base, ...payload });
+      if (!ev) throw new Error(`${hook} produced no event`);
+      return { event: ev.event, ref: ev.ref, sha: ev.sha, defaultBranch: DEFAULT_BRANCH_EVENTS.has(ev.event) };
     }
-    it('release uses the tag', () => expect(eventRefAndSha('release', { ...repo, release: { tag_name: 'v1.2' } })).to.deep.equal({ ref: 'refs/tags/v1.2' }));
-    it('create uses the created ref', () => expect(eventRefAndSha('create', { ref: 'refs/tags/v1', sha: 'e'.repeat(40) })).to.deep.equal({ ref: 'refs/tags/v1', sha: 'e'.repeat(40) }));
-    it('workflow_dispatch uses the given ref', () => expect(eventRefAndSha('workflow_dispatch', { ref: 'refs/tags/v3' })).to.deep.equal({ ref: 'refs/tags/v3' }));
-    it('reviews use the reviewed commit', () => expect(eventRefAndSha('pull_request_review_approved', { review: { commit_id: 'f'.repeat(40) } })).to.deep.equal({ ref: 'f'.repeat(40), sha: 'f'.repeat(40) }));
+    it('push uses the pushed ref and the after sha', () => {
+      expect(refOf('push', push('refs/heads/dev'))).to.deep.equal({ event: 'push', ref: 'refs/heads/dev', sha: 'b'.repeat(40), defaultBranch: false });
+    });
+    it('pull_request uses refs/pull/N/head and the head sha', () => {
+      expect(refOf('pullRequest', { ...pullRequest, action: 'opened' })).to.deep.equal({ event: 'pull_request', ref: 'refs/pull/3/head', sha: 'c'.repeat(40), defaultBranch: false });
+    });
+    it('a merged PR uses the merge commit', () => {
+      const merged = { ...pullRequest, action: 'closed', pull_request: { ...pullRequest.pull_request, merged: true, merge_commit_sha: 'd'.repeat(40) } };
+      expect(refOf('pullRequest', merged)).to.deep.equal({ event: 'pull_request', ref: 'd'.repeat(40), sha: 'd'.repeat(40), defaultBranch: false });
+    });
+    const issue = { issue: { title: 't' } };
+    const defaultBranchHooks: [HookName, Record<string, unknown>, string][] = [
+      ['issues', { ...issue, action: 'opened' }, 'issues'],
+      ['issues', { ...issue, action: 'labeled' }, 'issue_label'],
+      ['issueComment', { ...issue, comment: {}, action: 'created' }, 'issue_comment'],
+      ['issueComment', { ...issue, comment: {}, action: 'created', is_pull: true }, 'pull_request_comment'],
+      ['delete', { ref: 'refs/heads/x', ref_type: 'branch' }, 'delete'],
+      ['fork', {}, 'fork'],
+      ['wiki', {}, 'wiki'],
+      ['watch', { action: 'started' }, 'watch'],
+    ];
+    for (const [hook, payload, event] of defaultBranchHooks) {
+      it(`${event} runs on the default branch`, () => expect(refOf(hook, payload)).to.deep.equal({ event, ref: '', sha: '', defaultBranch: true }));
+    }
+    it('release uses the tag', () => {
+      expect(refOf('release', { action: 'published', release: { tag_name: 'v1.2' } })).to.deep.equal({ event: 'release', ref: 'refs/tags/v1.2', sha: '', defaultBranch: false });
+    });
+    it('create uses the created ref', () => {
+      expect(refOf('create', { ref: 'refs/tags/v1', ref_type: 'tag', sha: 'e'.repeat(40) })).to.deep.equal({ event: 'create', ref: 'refs/tags/v1', sha: 'e'.repeat(40), defaultBranch: false });
+    });
+    it('reviews use the reviewed commit', () => {
+      const review = { ...pullRequest, review: { type: 'pull_request_review_approved', commit_id: 'f'.repeat(40) } };
+      expect(refOf('pullRequestReview', review)).to.deep.equal({ event: 'pull_request_review_approved', ref: 'f'.repeat(40), sha: 'f'.repeat(40), defaultBranch: false });
+    });
+    it('every pull request hook event is in the pull request family', () => {
+      for (const action of ['opened', 'synchronized', 'labeled', 'assigned', 'milestoned', 'review_requested']) {
+        const { event } = refOf('pullRequest', { ...pullRequest, action });
+        expect(PULL_REQUEST_EVENTS.has(event), event).to.equal(true);
+        expect(triggerAcceptsEvent('pull_request', event), event).to.equal(true);
+      }
+    });
   });
 });

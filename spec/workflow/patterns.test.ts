@@ -1,6 +1,7 @@
 // GitHub filter patterns (spec §2.3) and the Skip/Filter list semantics.
 import { expect } from 'chai';
 import { patternToRegExp, matchesPositive, matchesIgnore, PatternError } from '../../lib/workflow/index.js';
+import { typeGlobToRegExp } from '../../lib/workflow/patterns.js';
 
 describe('filter patterns', () => {
   const table: [string, string, boolean][] = [
@@ -24,6 +25,12 @@ describe('filter patterns', () => {
     expect(() => patternToRegExp('a[]')).to.throw(PatternError, /Position: 1/);
     expect(() => patternToRegExp('a[!x]')).to.throw(PatternError);
     expect(() => patternToRegExp('a[z-a]')).to.throw(PatternError, /range/);
+  });
+
+  it('rejects activity type globs that do not compile with a PatternError naming the pattern', () => {
+    expect(() => typeGlobToRegExp('{opened')).to.throw(PatternError, "invalid activity type pattern '{opened': Unterminated group");
+    expect(() => typeGlobToRegExp('[z-a]')).to.throw(PatternError, "invalid activity type pattern '[z-a]': Range out of order in character class");
+    expect(typeGlobToRegExp('{opened,closed}').test('closed')).to.equal(true);
   });
 
   describe('positive lists (Skip): the last matching pattern decides', () => {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import {
-  planJobs, replanJob, serializePayload, evaluateWorkflowConcurrency, scheduleSpecsOf, validateCron, evaluateJobIf, WorkflowError,
+  planJobs, serializePayload, evaluateWorkflowConcurrency, scheduleSpecsOf, validateCron, evaluateJobIf, WorkflowError,
 } from '../../lib/workflow/index.js';
 
 const workflow = `name: ci
@@ -61,7 +61,10 @@ describe('planJobs and payloads', () => {
     const jobs = await planJobs(workflow, { jobOutputs: {}, supportIncompleteRunsOn: true });
     const blocked = jobs[3];
     if (!blocked) throw new Error('no incomplete job');
-    const again = await replanJob(blocked.payload, blocked.needs, { define: { list: '["1","2"]' }, build: {} });
+    // the options lib/replan.ts plans a blocked job with
+    const again = await planJobs(blocked.payload, {
+      jobOutputs: { define: { list: '["1","2"]' }, build: {} }, workflowNeeds: blocked.needs, supportIncompleteRunsOn: true, dedupeNames: false,
+    });
     expect(again.map((j) => [j.jobId, j.name, j.incompleteMatrix, j.concurrency])).to.deep.equal([
       ['test', 'build (1)', false, { group: 't-1', cancelInProgress: true }],
       ['test', 'build (2)', false, { group: 't-2', cancelInProgress: true }],
@@ -74,6 +77,17 @@ describe('planJobs and payloads', () => {
     });
     expect(jobs.map((j) => [j.jobId, j.isCaller, j.runsOn, j.needs])).to.deep.equal([
       ['call', true, [], ['call.inner']], ['call.inner', false, ['x'], []],
+    ]);
+  });
+
+  it('fetches a reusable workflow once for every combination of a matrix caller', async () => {
+    let fetches = 0;
+    const callee = 'on:\n  workflow_call:\n    inputs:\n      n:\n        type: number\njobs:\n  inner:\n    runs-on: x${{ inputs.n }}\n';
+    const caller = 'jobs:\n  call:\n    strategy:\n      matrix:\n        n: [1, 2, 3]\n    uses: ./.forgejo/workflows/r.yml\n    with:\n      n: ${{ matrix.n }}\n';
+    const jobs = await planJobs(caller, { expandReusable: ['local'], fetchReusable: async () => { fetches++; return callee; } });
+    expect(fetches).to.equal(1);
+    expect(jobs.filter((j) => !j.isCaller).map((j) => [j.jobId, j.runsOn])).to.deep.equal([
+      ['call.inner', ['x1']], ['call.inner', ['x2']], ['call.inner', ['x3']],
     ]);
   });
 
