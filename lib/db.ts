@@ -142,7 +142,8 @@ export function openDatabase(option: DatabaseOption): Database {
     const client = String(config.client ?? '');
     if (client === 'better-sqlite3' || client === 'sqlite3') {
       const filename = (config.connection as { filename?: string } | undefined)?.filename ?? defaultSqlitePath;
-      config = { ...sqliteConfig(filename, client), ...config, pool: { ...sqliteConfig(filename, client).pool, ...(config.pool ?? {}) } };
+      const defaults = sqliteConfig(filename, client);
+      config = { ...defaults, ...config, pool: { ...defaults.pool, ...(config.pool ?? {}) } };
     } else if (client === 'pg' || client === 'postgres' || client === 'postgresql') {
       if (typeof config.connection === 'string') config = { ...config, ...pgConfig(config.connection, config.pool) };
     }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Clock, HostAdapter, Logger } from './types.js';
 import { InvalidArgument } from './errors.js';
+import { MIN_SECRET_KEY_LENGTH } from './keys.js';
 
 const duration = z.number().int().positive();
 
@@ -30,7 +31,7 @@ export const optionsSchema = z
     host: hostSchema.optional(),
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     mountPath: z.string().regex(/^\/[^?#]*$/, 'must start with "/"').optional(),
-    secretKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    secretKey: z.string().min(MIN_SECRET_KEY_LENGTH, `must be at least ${MIN_SECRET_KEY_LENGTH} characters`).optional(),
     cron: z.boolean().optional(),
     timeouts: z
       .object({

@@ -90,9 +90,10 @@ const printJob = async (job: Job) => {
     statusOf.set(job.id, job.status);
     console.log(`[${job.name}] ${job.status}${job.waiting_reason && job.status !== 'running' ? ` (${job.waiting_reason})` : ''}`);
   }
-  const lines = await plugin.service.logs.job(job.id);
-  for (const l of lines.slice(printed.get(job.id) ?? 0)) console.log(`[${job.name}] | ${l.content}`);
-  printed.set(job.id, Math.max(printed.get(job.id) ?? 0, lines.length));
+  const from = printed.get(job.id) ?? 0;
+  const lines = await plugin.service.logs.job(job.id, { from });
+  for (const l of lines) console.log(`[${job.name}] | ${l.content}`);
+  printed.set(job.id, from + lines.length);
 };
 
 const done = new Set(['success', 'failure', 'cancelled', 'skipped']);

@@ -11,7 +11,8 @@ import { formatLine, parseLine, type LogLine } from './format.js';
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
-function resolveIn(logDir: string, filename: string): string {
+/** the archive's path under logDir; a name that would lead out of it is refused */
+export function resolveIn(logDir: string, filename: string): string {
   const root = path.resolve(logDir);
   const full = path.resolve(root, filename);
   if (!full.startsWith(root + path.sep)) throw new Error(`log file name escapes the log directory: ${filename}`);

@@ -2,5 +2,5 @@
 export { formatLine, formatTime, parseLine, logFilename, capContent, MAX_LINE_SIZE, type LogLine } from './format.js';
 export { writeArchive, readArchive, removeArchive } from './archive.js';
 export { archiveAfterCommit, archiveFinishedTaskLog } from './store.js';
-export { readTaskLog, readTaskLogText, readJobLog, openArchivedJobLog, type ReadLogOptions } from './reader.js';
-export { streamArchive, type ArchiveRange } from './stream.js';
+export { readTaskLog, readTaskLogPart, readTaskLogText, readJobLog, jobLogState, openArchivedJobLog, type ReadLogOptions, type TaskLogPart, type JobLogState } from './reader.js';
+export { streamArchive, openArchive, type ArchiveRange } from './stream.js';

@@ -4,9 +4,10 @@
 // uncompressed text. Memory stays at a few stream buffers whatever the log's
 // size, unlike reading the archive whole.
 import fs from 'node:fs';
-import path from 'node:path';
+import fsp, { type FileHandle } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { resolveIn } from './archive.js';
 
 export interface ArchiveRange {
   /** first line (0-based) and the line after the last, e.g. a step's log_index and log_index + log_length */
@@ -58,21 +59,38 @@ class ByteRange extends Transform {
   }
 }
 
-function resolveIn(logDir: string, filename: string): string {
-  const root = path.resolve(logDir);
-  const full = path.resolve(root, filename);
-  if (!full.startsWith(root + path.sep)) throw new Error(`log file name escapes the log directory: ${filename}`);
-  return full;
+const CHUNK = 64 * 1024;
+
+function decode(file: Readable, range: ArchiveRange): Readable {
+  const forward = <T extends Transform>(from: Readable, to: T): T => {
+    from.on('error', (e) => to.destroy(e));
+    // a reader that goes away (a closed response) must not leave the file open
+    to.once('close', () => from.destroy());
+    return from.pipe(to);
+  };
+  let s: Readable = forward(file, zlib.createGunzip({ chunkSize: CHUNK }));
+  if (range.fromLine !== undefined || range.toLine !== undefined) s = forward(s, new LineRange(range.fromLine ?? 0, range.toLine ?? Number.MAX_SAFE_INTEGER));
+  if (range.fromByte !== undefined || range.toByte !== undefined) s = forward(s, new ByteRange(range.fromByte ?? 0, range.toByte ?? Number.MAX_SAFE_INTEGER));
+  return s;
 }
 
 /** the archive's text (or the requested part) as a stream; errors with ENOENT when there is no archive */
 export function streamArchive(logDir: string, filename: string, range: ArchiveRange = {}): Readable {
-  const forward = <T extends Transform>(from: Readable, to: T): T => {
-    from.on('error', (e) => to.destroy(e));
-    return from.pipe(to);
-  };
-  let s: Readable = forward(fs.createReadStream(resolveIn(logDir, filename), { highWaterMark: 64 * 1024 }), zlib.createGunzip({ chunkSize: 64 * 1024 }));
-  if (range.fromLine !== undefined || range.toLine !== undefined) s = forward(s, new LineRange(range.fromLine ?? 0, range.toLine ?? Number.MAX_SAFE_INTEGER));
-  if (range.fromByte !== undefined || range.toByte !== undefined) s = forward(s, new ByteRange(range.fromByte ?? 0, range.toByte ?? Number.MAX_SAFE_INTEGER));
-  return s;
+  return decode(fs.createReadStream(resolveIn(logDir, filename), { highWaterMark: CHUNK }), range);
+}
+
+/**
+ * The same, with the file opened first: null when there is no archive. An
+ * answer can then still say "no log" instead of failing mid-response (the
+ * expiry pass removes the file before it marks the task expired).
+ */
+export async function openArchive(logDir: string, filename: string, range: ArchiveRange = {}): Promise<Readable | null> {
+  let file: FileHandle;
+  try {
+    file = await fsp.open(resolveIn(logDir, filename));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  return decode(file.createReadStream({ highWaterMark: CHUNK }), range);
 }

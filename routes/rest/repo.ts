@@ -7,7 +7,7 @@ import type { Service } from '../../lib/service.js';
 import { requirePermission, actingUser } from './auth.js';
 import { route } from './errors.js';
 import { bodyObject, bodyString, idParam, pageQuery, stringQuery } from './params.js';
-import { openArchivedJobLog, readJobLog } from '../../lib/logs/index.js';
+import { jobLogState, readTaskLogPart } from '../../lib/logs/index.js';
 import { pipeline } from 'node:stream/promises';
 import { formatLine } from '../../lib/logs/format.js';
 import { InvalidArgument } from '../../lib/errors.js';
@@ -63,14 +63,8 @@ export function repoRoutes(deps: Deps, service: Service): Router {
     const step = stepRaw === undefined ? undefined : Number(stepRaw);
     if (step !== undefined && (!Number.isInteger(step) || step < 0)) throw new InvalidArgument('step must be a non-negative integer', { field: 'step' });
     const follow = stringQuery(req, 'follow') === '1' || stringQuery(req, 'follow') === 'true';
-    // a finished task's log comes from its archive as a stream: a 200 MB log costs a few buffers
-    const archived = await openArchivedJobLog(deps, jobId, step === undefined ? {} : { step });
     res.status(200).type('text/plain; charset=utf-8');
-    if (archived) {
-      await pipeline(archived, res);
-      return;
-    }
-    await streamLog(deps, service, repo.id, jobId, step, follow, req, res);
+    await streamLog(deps, jobId, step, follow, res);
   }));
 
   r.post('/runs/:run_id/cancel', write, route(async (req, res) => {
@@ -118,28 +112,37 @@ export function repoRoutes(deps: Deps, service: Service): Router {
   return r;
 }
 
-const doneWords = new Set(['success', 'failure', 'cancelled', 'skipped']);
-
-/** Writes the job's log; with follow, keeps the response open and sends new lines until the job ends. */
-async function streamLog(deps: Deps, service: Service, repoId: number, jobId: number, step: number | undefined, follow: boolean, req: Request, res: Response): Promise<void> {
+/**
+ * Writes the job's log; with follow, keeps the response open and sends new
+ * lines until the job ends. Each poll reads only the lines not sent yet, and
+ * a log archived meanwhile is streamed from the first line not sent: a
+ * follower costs the same whatever the log's length.
+ */
+async function streamLog(deps: Deps, jobId: number, step: number | undefined, follow: boolean, res: Response): Promise<void> {
   let sent = 0;
   let closed = false;
-  req.on('close', () => (closed = true));
+  res.on('close', () => (closed = true));
   const deadline = Date.now() + 6 * 3600_000;
+  let { taskId, done } = await jobLogState(deps, jobId);
   for (;;) {
-    const lines = await readJobLog(deps, jobId, step === undefined ? {} : { step });
-    for (const l of lines.slice(sent)) res.write(formatLine(l.time, l.content));
-    sent = Math.max(sent, lines.length);
-    if (!follow || closed || Date.now() > deadline) break;
-    const job = await service.runs.job(repoId, jobId);
-    if (doneWords.has(job.status)) {
-      // one more read: the last rows may have landed with the final status
-      const last = await readJobLog(deps, jobId, step === undefined ? {} : { step });
-      for (const l of last.slice(sent)) res.write(formatLine(l.time, l.content));
-      break;
+    if (taskId > 0) {
+      const part = await readTaskLogPart(deps, taskId, { step, from: sent });
+      if ('archive' in part) {
+        // archived: the log is complete, and a 200 MB one costs a few buffers
+        await pipeline(part.archive, res);
+        return;
+      }
+      for (const l of part.lines) res.write(formatLine(l.time, l.content));
+      sent += part.lines.length;
     }
+    // the read above came after the job was seen finished, so it had the last rows
+    if (done || !follow || closed || Date.now() > deadline) break;
     // follow is a read-only poll of the database: any instance can serve it
     await new Promise((r) => setTimeout(r, 500));
+    const now = await jobLogState(deps, jobId);
+    // a rerun gives the job a new task: the one followed has ended, one more read has its last lines
+    if (taskId > 0 && now.taskId !== taskId) done = true;
+    else ({ taskId, done } = now);
   }
   res.end();
 }
