@@ -40,7 +40,7 @@ try {
     const r1 = await authenticateRunner(deps, runner.uuid, token, { active: true });
     tick('auth', t);
     t = performance.now();
-    await updateLog(deps, r1, { taskId: id, index: 0, rows: [{ time: Date.now(), content: 'step 0 line 0' }], noMore: true });
+    await updateLog(deps, r1, { taskId: id, index: 0, rows: [{ time: Date.now(), content: 'step 0 line 0' }] });
     tick('log', t);
     t = performance.now();
     const now = Date.now();

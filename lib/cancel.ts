@@ -7,6 +7,7 @@ import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { JobGateway, type JobRow } from '../models/jobs.js';
 import { RunGateway } from '../models/runs.js';
+import { TaskGateway } from '../models/tasks.js';
 import type { Outbox } from './outbox.js';
 import { isDone, Status, statusName } from './status.js';
 import { stopTask } from './stop-task.js';
@@ -16,8 +17,8 @@ import { jobsChanged, lockRun } from './emitter.js';
 export async function endJob(k: Executor, deps: Deps, outbox: Outbox, job: JobRow, status: number): Promise<boolean> {
   if (isDone(job.status)) return false;
   if (job.task_id > 0) {
-    const task = await k('action_task').where({ id: job.task_id }).first('status');
-    if (task && !isDone(task.status)) return (await stopTask(k, deps, outbox, job.task_id, status)) !== null;
+    const task = await new TaskGateway(k, deps.dialect).get(job.task_id);
+    if (task && !isDone(task.status)) return (await stopTask(k, deps, outbox, task, status)) !== null;
   }
   const now = nowMs(deps);
   const n = await new JobGateway(k, deps.dialect).update(job.id, { status, stopped: now, updated: now }, { status: job.status });
@@ -27,10 +28,10 @@ export async function endJob(k: Executor, deps: Deps, outbox: Outbox, job: JobRo
 
 /** Ends every job of the run that is not done, then settles the run. */
 export async function killRun(k: Executor, deps: Deps, outbox: Outbox, runId: number, status: number): Promise<void> {
-  await lockRun(k, deps, runId);
+  // the run's row lock, taken with the read of the row
+  const run = await new RunGateway(k, deps.dialect).get(runId, { lock: true });
   const jobs = await new JobGateway(k, deps.dialect).ofRun(runId);
   for (const job of jobs) await endJob(k, deps, outbox, job, status);
-  const run = await new RunGateway(k, deps.dialect).get(runId);
   if (run?.need_approval) await new RunGateway(k, deps.dialect).update(runId, { need_approval: false, approved_by: 0 });
   await jobsChanged(k, deps, outbox, runId);
 }

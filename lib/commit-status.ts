@@ -9,7 +9,7 @@ import { JobGateway, type JobRow } from '../models/jobs.js';
 import { commitStatusEvent } from './forge-event.js';
 import { readJobFacts } from './job-facts.js';
 import { getRepository } from './repositories.js';
-import { Status } from './status.js';
+import { isDone, Status } from './status.js';
 import type { CommitStatus, Repository } from './types.js';
 
 /** Go's time.Duration.String() on whole seconds: 0s, 45s, 1m38s, 1h0m0s. */
@@ -26,7 +26,7 @@ export function formatDuration(ms: number): string {
 
 function jobDuration(job: JobRow, now: number): number {
   if (!job.started) return 0;
-  return ([1, 2, 3, 4].includes(job.status) ? job.stopped : now) - job.started;
+  return (isDone(job.status) ? job.stopped : now) - job.started;
 }
 
 export function describeJobStatus(job: JobRow, now: number): { state: CommitStatus['state']; description: string } {
@@ -51,11 +51,11 @@ export function describeJobStatus(job: JobRow, now: number): { state: CommitStat
 }
 
 /** Writes (after the commit) the commit status of every job of the run whose state or description changed. */
-export function queueCommitStatuses(deps: Deps, outbox: Outbox, runId: number, known: Known = {}): void {
+export function queueCommitStatuses(deps: Deps, outbox: Outbox, runId: number): void {
   if (!deps.host.createCommitStatus) return;
   outbox.after(async () => {
-    const run = known.run ?? (await new RunGateway(deps.knex, deps.dialect).get(runId));
-    if (run) await writeCommitStatuses(deps, [run], known.repo);
+    const run = await new RunGateway(deps.knex, deps.dialect).get(runId);
+    if (run) await writeCommitStatuses(deps, [run]);
   });
 }
 
@@ -63,12 +63,6 @@ export function queueCommitStatuses(deps: Deps, outbox: Outbox, runId: number, k
 export function queueCommitStatusesOfRuns(deps: Deps, outbox: Outbox, runs: RunRow[], repo: Repository): void {
   if (!deps.host.createCommitStatus || runs.length === 0) return;
   outbox.after(() => writeCommitStatuses(deps, runs, repo));
-}
-
-/** rows the caller already has, to spare their queries (the jobs are always read fresh) */
-export interface Known {
-  run?: RunRow;
-  repo?: Repository;
 }
 
 /** the commit a run's statuses go to, or null for events that get none (spec §5) */

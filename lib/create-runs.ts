@@ -8,10 +8,10 @@ import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { advisoryXactLock } from '../models/base.js';
 import { ConcurrencyType, RunGateway, type RunRow } from '../models/runs.js';
+import { ScheduleGateway } from '../models/schedules.js';
 import type { Repository } from './types.js';
 import type { ForgeEvent } from './forge-event.js';
-import { defaultBranchEvents, pullRequestEvents } from './forge-event.js';
-import { chooseWorkflowDir, detectWorkflows, shouldSkipEvent, planJobs, PreExecutionErrorCode } from './workflow/index.js';
+import { chooseWorkflowDir, DEFAULT_BRANCH_EVENTS, detectWorkflows, shouldSkipEvent, planJobs, PreExecutionErrorCode, PULL_REQUEST_EVENTS } from './workflow/index.js';
 import type { PlannedJob } from './workflow/index.js';
 import { Outbox } from './outbox.js';
 import { insertPlannedJobs } from './insert-jobs.js';
@@ -255,11 +255,6 @@ function consistencyFailure(planned: PlannedJob[]): PreError | null {
   return null;
 }
 
-async function disabledWorkflows(deps: Deps, repoId: number): Promise<Set<string>> {
-  const rows = (await deps.knex('action_disabled_workflow').where({ repo_id: repoId }).select('workflow_id')) as Array<{ workflow_id: string }>;
-  return new Set(rows.map((r) => r.workflow_id));
-}
-
 /** Handles one forge event end to end and returns the runs it created. */
 export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<CreatedRun[]> {
   // the stored repository follows the event only once the host has answered for it: an event the
@@ -271,7 +266,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
   const defaultBranch = ev.repo.default_branch || 'main';
   let ref = ev.ref;
   let sha = ev.sha;
-  if (defaultBranchEvents.has(ev.event) || !ref) {
+  if (DEFAULT_BRANCH_EVENTS.has(ev.event) || !ref) {
     ref = `refs/heads/${defaultBranch}`;
     sha = '';
   }
@@ -312,7 +307,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     deliveryKey: ev.deliveryKey,
     vars: await variablesForRun(deps.knex, deps.dialect, ev.repo.owner.id, ev.repo.id),
   };
-  if (ev.pr && pullRequestEvents.has(ev.event)) {
+  if (ev.pr && PULL_REQUEST_EVENTS.has(ev.event)) {
     const pr = ev.pr;
     ctx.isForkPullRequest = pr.isFork;
     ctx.pullRequestPosterId = pr.posterId;
@@ -338,7 +333,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     selected = [...targets, ...selected.filter((w) => w.triggerEvent !== 'pull_request_target')];
   }
   await store();
-  const disabled = await disabledWorkflows(deps, ev.repo.id);
+  const disabled = await new ScheduleGateway(deps.knex, deps.dialect).disabledWorkflows(ev.repo.id);
   const created: CreatedRun[] = [];
   const batch: EventBatch = { outbox: new Outbox(), created: [] };
   for (const wf of selected) {

@@ -9,7 +9,7 @@
 // LOCK ORDER (PostgreSQL): a transaction that changes jobs of a run takes the
 // run's row lock FIRST (lockRun), then touches job rows. The claim path is the
 // one exception: it holds a job row (FOR UPDATE SKIP LOCKED) and must then take
-// the run with tryLockRun (SKIP LOCKED), treating a busy run as a lost race, so
+// the run with tryLockRunRow (SKIP LOCKED), treating a busy run as a lost race, so
 // no two transactions ever wait on each other in opposite orders.
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
@@ -21,6 +21,8 @@ import { recomputeRunStatus } from './run-status.js';
 import { isDone, Status, statusName } from './status.js';
 import { readJobFacts, type JobPayloadFacts } from './job-facts.js';
 import { RunGateway, type RunRow } from '../models/runs.js';
+import { TaskGateway } from '../models/tasks.js';
+import { TaskOutputGateway } from '../models/task-outputs.js';
 import { collectNeeds } from './needs.js';
 import { replanIncompleteJob, evaluateCallerOutputs } from './replan.js';
 import { generateToken, hashToken } from './tokens.js';
@@ -32,12 +34,7 @@ export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: n
   return (await nativeFirst(k, deps.dialect, `select id from action_run where id = ?${lock}`, [runId])) !== undefined;
 }
 
-/** Takes the run's row lock only if nobody holds it (for the claim path, which already holds a job row). */
-export async function tryLockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<boolean> {
-  return (await tryLockRunRow(k, deps, runId)) !== undefined;
-}
-
-/** tryLockRun that also returns the run row it locked (read under the lock, so current), or undefined when busy or gone */
+/** Takes the run's row lock only if nobody holds it (the claim path) and returns the run row read under it, or undefined when busy or gone. */
 export async function tryLockRunRow(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<RunRow | undefined> {
   return new RunGateway(k, deps.dialect).get(runId, { lock: true, skipLocked: true });
 }
@@ -88,14 +85,16 @@ export function resolveBlockedJobs(jobs: JobRow[]): Map<number, number> {
 const MAX_EXPANSION_DEPTH = 5;
 
 /**
- * Settles run `runId` after a job change. The caller holds the run lock (or
- * this takes it) and commits; events and commit statuses go to the outbox.
+ * Settles run `runId` after a job change. The caller holds the run lock
+ * (lockRun: every job change takes it first) and commits; events and commit
+ * statuses go to the outbox.
  */
-export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId: number, opts: { runLocked?: boolean } = {}): Promise<void> {
-  if (!opts.runLocked) await lockRun(k, deps, runId);
+export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId: number): Promise<void> {
   const gateway = new JobGateway(k, deps.dialect);
   // the statuses of the run's jobs as they are now, when this pass changed none of them
   let unchanged: JobRow[] | undefined;
+  // a job this call made waiting: the runners of its scopes poll again (one bump for all of them)
+  let woken: JobRow | undefined;
   for (let depth = 0; depth <= MAX_EXPANSION_DEPTH; depth++) {
     const jobs = await gateway.ofRun(runId);
     const updates = !jobs.some((j) => j.status === Status.blocked) ? new Map<number, number>() : resolveBlockedJobs(jobs);
@@ -124,9 +123,9 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
         const needs = await collectNeeds(k, jobs, job.needs);
         const outputs = await evaluateCallerOutputs(k, deps, job, facts, needs);
         const attempt = job.attempt + 1;
-        const token = generateToken();
-        const [task] = await k('action_task')
-          .insert({
+        // the caller's own task (never on a runner) holds its outputs, where `needs` of later jobs read them
+        const taskId = (
+          await new TaskGateway(k, deps.dialect).insert({
             job_id: job.id,
             attempt,
             runner_id: 0,
@@ -137,24 +136,24 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
             owner_id: job.owner_id,
             commit_sha: job.commit_sha,
             is_fork_pull_request: job.is_fork_pull_request,
-            token_hash: hashToken(token),
+            token_hash: hashToken(generateToken()),
+            runner_request_key: null,
             created: now,
             updated: now,
           })
-          .returning('id');
-        const taskId = Number((task as { id: number }).id ?? task);
-        const rows = Object.entries(outputs).map(([output_key, output_value]) => ({ task_id: taskId, output_key, output_value }));
-        if (rows.length) await k('action_task_output').insert(rows);
+        ).id;
+        await new TaskOutputGateway(k, deps.dialect).insertIfAbsent(taskId, Object.entries(outputs));
         fields.task_id = taskId;
         fields.attempt = attempt;
       }
       const n = await gateway.update(job.id, fields, { status: Status.blocked });
       if (n !== 1) throw new Error(`job ${job.id} changed while the emitter settled it`);
-      if (next === Status.waiting) await bumpTasksVersion(k, deps.dialect, job.owner_id, job.repo_id, now);
+      if (next === Status.waiting) woken = job;
       outbox.add({ type: 'job', payload: { id: job.id, run_id: runId, status: statusName(next) } });
     }
     if (runFailed || !expanded) break;
   }
+  if (woken) await bumpTasksVersion(k, deps.dialect, woken.owner_id, woken.repo_id, nowMs(deps));
   await recomputeRunStatus(k, deps, outbox, runId, { statuses: unchanged?.map((j) => j.status) });
 }
 

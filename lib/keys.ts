@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { FailedPrecondition, InvalidArgument } from './errors.js';
-import { advisoryXactLock } from '../models/base.js';
+import { advisoryXactLock, type Executor } from '../models/base.js';
 import { deleteSetting, getSetting, insertSettingIfAbsent, putSetting } from '../models/settings.js';
 import { SecretGateway } from '../models/secrets.js';
 import { SigningKeyGateway } from '../models/signing-keys.js';
@@ -26,7 +26,11 @@ const GENERATED_KEY = 'secret_key';
 const KEY_CHECK = 'secret_key_check';
 export const MIN_SECRET_KEY_LENGTH = 16;
 
-/** configs whose key was generated and lives in the database (rather than given as the option) */
+/**
+ * configs whose key was generated and lives in the database. A key given as
+ * the option is kept out of the database, so this is the rotating instance's
+ * own configuration, not shared state.
+ */
 const generatedKeys = new WeakSet<object>();
 
 /**
@@ -95,4 +99,17 @@ export async function rotateSecretKey(deps: Deps, oldKey: string, newKey: string
   deps.config.secretKey = newKey;
   deps.logger.info(result, 'secretKey rotated');
   return result;
+}
+
+/**
+ * Refuses to seal with a key the stored data is no longer encrypted with: an
+ * instance not yet restarted after another one rotated the key would write
+ * rows no instance can read. Call inside the writing transaction; it waits
+ * for a rotation in progress (the same lock) and reads its outcome.
+ */
+export async function checkSealingKey(trx: Executor, deps: Deps, key: string): Promise<void> {
+  await advisoryXactLock(trx, deps.dialect, 'secret_key');
+  if ((await getSetting(trx, KEY_CHECK)) !== keyCheck(key)) {
+    throw new FailedPrecondition('the secret key was rotated: restart this instance with the new secretKey before writing secrets');
+  }
 }

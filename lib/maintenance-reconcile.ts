@@ -92,7 +92,10 @@ function settleRuns(deps: Deps, keepGoing: KeepGoing): Promise<number> {
     },
     visit: async (run) => {
       if (!runNeedsSettling(run.status, run.jobs)) return false;
-      await changeRun(deps, run.id, (trx, outbox) => jobsChanged(trx, deps, outbox, run.id));
+      await changeRun(deps, run.id, async (trx, outbox) => {
+        await lockRun(trx, deps, run.id);
+        await jobsChanged(trx, deps, outbox, run.id);
+      });
       return true;
     },
     failed: (run, e) => deps.logger.error({ err: e, run: run.id }, 'reconcile: could not settle run'),

@@ -56,7 +56,7 @@ async function stopStaleTask(deps: Deps, taskId: number, runId: number, stale: (
     const task = await tasks.get(taskId, { lock: true });
     // re-checked under the lock: a heartbeat or a result may have arrived since the scan
     if (!task || task.status !== Status.running || !stale(task)) return false;
-    if (!(await stopTask(trx, deps, outbox, taskId, Status.failure))) return false;
+    if (!(await stopTask(trx, deps, outbox, task, Status.failure))) return false;
     await jobsChanged(trx, deps, outbox, runId);
     return true;
   });

@@ -213,18 +213,11 @@ async function touch(deps: Deps, runner: RunnerRow, active: boolean): Promise<vo
   const online = now - runner.last_online >= ONLINE_WRITE_INTERVAL;
   const act = active && now - runner.last_active >= ACTIVE_WRITE_INTERVAL;
   if (!online && !act) return;
-  const fields: Record<string, number> = {};
-  if (online) fields.last_online = now;
-  if (act) fields.last_active = now;
   try {
-    await deps
-      .knex('action_runner')
-      .where({ id: runner.id })
-      .andWhere((q) => {
-        if (online) q.orWhere('last_online', '<=', now - ONLINE_WRITE_INTERVAL);
-        if (act) q.orWhere('last_active', '<=', now - ACTIVE_WRITE_INTERVAL);
-      })
-      .update(fields);
+    await new RunnerGateway(deps.knex, deps.dialect).touch(runner.id, now, {
+      online: online ? ONLINE_WRITE_INTERVAL : undefined,
+      active: act ? ACTIVE_WRITE_INTERVAL : undefined,
+    });
   } catch (e) {
     // as in Forgejo, a failed bookkeeping write does not fail the call
     deps.logger.warn({ err: e, runner: runner.id }, 'could not update runner last_online');

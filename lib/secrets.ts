@@ -12,6 +12,7 @@ import type { RunRow } from '../models/runs.js';
 import { scopeColumns, type Scope } from './scope.js';
 import { normaliseValue, secretName } from './names.js';
 import { seal, secretAad, secretKeyOf, unseal } from './sealed.js';
+import { checkSealingKey } from './keys.js';
 import { parseJobPayload, type JobPayload } from './job-payload.js';
 import { buildContext } from './context.js';
 import { variablesForRun } from './variables.js';
@@ -35,6 +36,7 @@ export async function setSecret(deps: Deps, scope: Scope, name: string, data: st
   return deps.knex.transaction(async (trx) => {
     // concurrent creates of one name would otherwise race to the unique key
     await advisoryXactLock(trx, deps.dialect, `action_secret:${columns.owner_id}:${columns.repo_id}:${upper}`);
+    await checkSealingKey(trx, deps, key);
     const secrets = new SecretGateway(trx, deps.dialect);
     const existing = await secrets.find(columns, upper);
     // the ciphertext is bound to the row id, so a new row is inserted first to learn it
@@ -155,6 +157,11 @@ const MAX_CALL_DEPTH = 10;
  * reusable workflow, what its caller passes (`inherit`, or its `secrets:`
  * mapping evaluated over the caller's own secrets, recursively).
  */
+/** a fork pull request runs untrusted code: no stored secrets and no id-token, unless the trigger is pull_request_target */
+export function isUntrustedFork(run: RunRow, job: JobRow): boolean {
+  return (run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target';
+}
+
 export async function secretsOfJob(k: Executor, deps: Deps, run: RunRow, job: JobRow, payload?: JobPayload, depth = 0): Promise<Record<string, string>> {
   const p = payload ?? parseJobPayload(job.workflow_payload);
   if (p.workflowCallParent && depth < MAX_CALL_DEPTH) {
@@ -167,6 +174,6 @@ export async function secretsOfJob(k: Executor, deps: Deps, run: RunRow, job: Jo
     if (!isMapping(declared)) return {};
     return evaluateCallSecrets(k, deps, run, runJobs, caller, declared, callerSecrets);
   }
-  if ((run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target') return {};
+  if (isUntrustedFork(run, job)) return {};
   return storedSecretsForRun(k, deps, run.owner_id, run.repo_id);
 }

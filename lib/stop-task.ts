@@ -10,7 +10,7 @@ import type { Executor } from '../models/base.js';
 import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { TaskStepGateway } from '../models/task-steps.js';
 import { RunnerGateway } from '../models/runners.js';
-import { isDone, statusName } from './status.js';
+import { doneStatuses, isDone, statusName } from './status.js';
 import { archiveAfterCommit } from './logs/store.js';
 import type { Outbox } from './outbox.js';
 
@@ -26,7 +26,7 @@ export async function stopTask(k: Executor, deps: Deps, outbox: Outbox, taskOrId
   // a job that was re-run (or already ended) keeps its own state
   const jobChanged = await k('action_run_job')
     .where({ id: task.job_id, task_id: task.id })
-    .whereNotIn('status', [1, 2, 3, 4])
+    .whereNotIn('status', doneStatuses)
     .update({ status, stopped: now, updated: now });
   const steps = new TaskStepGateway(k, deps.dialect);
   for (const step of await steps.ofTask(task.id)) {

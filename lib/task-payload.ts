@@ -8,7 +8,7 @@ import type { RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
 import { buildContext, oidcExtra, oidcSubject } from './context.js';
 import { parseJobPayload, wantsOidc, type JobPayload } from './job-payload.js';
-import { secretsOfJob } from './secrets.js';
+import { isUntrustedFork, secretsOfJob } from './secrets.js';
 import { variablesForRun } from './variables.js';
 import { createRuntimeToken } from './oidc/runtime-token.js';
 import { idTokenRequestUrl } from './oidc/urls.js';
@@ -27,11 +27,6 @@ export interface TaskPayload {
   context: Record<string, unknown>;
   secrets: Record<string, string>;
   vars: Record<string, string>;
-}
-
-/** a fork pull request runs untrusted code: no stored secrets and no id-token, unless the trigger is pull_request_target */
-export function isUntrustedFork(run: RunRow, job: JobRow): boolean {
-  return (run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target';
 }
 
 export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPayloadInput): Promise<TaskPayload> {

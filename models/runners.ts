@@ -89,18 +89,19 @@ export class RunnerGateway implements Gateway {
   }
 
   /**
-   * Writes last_online (and last_active) only when the stored value is older
-   * than `minAge`: the condition is in the UPDATE, so instances racing on the
-   * same runner write once between them.
+   * Writes `now` to last_online and/or last_active, each given with the age
+   * its stored value must have reached: the condition is in the UPDATE, so
+   * instances racing on the same runner write once between them.
    */
-  async touch(id: number, now: number, minAge: number, active: boolean): Promise<void> {
-    const fields: Record<string, number> = { last_online: now };
-    if (active) fields.last_active = now;
+  async touch(id: number, now: number, due: { online?: number; active?: number }): Promise<void> {
+    const fields: Record<string, number> = {};
+    if (due.online !== undefined) fields.last_online = now;
+    if (due.active !== undefined) fields.last_active = now;
     await this.k('action_runner')
       .where({ id })
       .andWhere((q) => {
-        q.where('last_online', '<=', now - minAge);
-        if (active) q.orWhere('last_active', '<=', now - minAge);
+        if (due.online !== undefined) q.orWhere('last_online', '<=', now - due.online);
+        if (due.active !== undefined) q.orWhere('last_active', '<=', now - due.active);
       })
       .update(fields);
   }

@@ -5,7 +5,8 @@ import type { Dialect } from '../lib/db.js';
 import type { Executor } from './base.js';
 import { nativeRows } from './native.js';
 
-async function bumpOne(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now: number): Promise<void> {
+/** Bumps exactly one scope row (a runner's own scope: its first poll, a task it finished). */
+export async function bumpScopeVersion(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now: number): Promise<void> {
   // insert-or-increment in one statement, so two instances bumping a missing row never collide
   await nativeRows(
     k,
@@ -33,12 +34,3 @@ export async function bumpTasksVersion(k: Executor, _dialect: Dialect, ownerId: 
     .merge({ version: k.raw('action_tasks_version.version + 1'), updated: now });
 }
 
-/** Bumps exactly one scope row (a runner's own scope, after it finished a task). */
-export async function bumpScopeVersion(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
-  await bumpOne(k, dialect, ownerId, repoId, now);
-}
-
-export async function readTasksVersion(k: Executor, ownerId: number, repoId: number): Promise<number> {
-  const row = (await k('action_tasks_version').where({ owner_id: ownerId, repo_id: repoId }).first('version')) as { version: number } | undefined;
-  return row ? Number(row.version) : 0;
-}

@@ -1,15 +1,15 @@
-// Writes and reads the archived (finished) log of a task under config.logDir.
-// Written atomically (temp file, then rename), so a reader on any instance
-// sees either no archive or a whole one, and a retried archival overwrites.
+// Writes and removes the archived (finished) log of a task under config.logDir
+// (stream.ts reads it). A reader on any instance sees no archive or a whole
+// one: the task is marked archived only after the first write, and a later
+// write replaces the file through a temporary file and a rename.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { formatLine, parseLine, type LogLine } from './format.js';
+import { formatLine } from './format.js';
 
 const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
 
 /** the archive's path under logDir; a name that would lead out of it is refused */
 export function resolveIn(logDir: string, filename: string): string {
@@ -52,21 +52,6 @@ async function writeNew(full: string, data: Buffer): Promise<boolean> {
       await fs.mkdir(path.dirname(full), { recursive: true });
     }
   }
-}
-
-/** the archived lines, or null when the archive does not exist (expired or never written) */
-export async function readArchive(logDir: string, filename: string): Promise<LogLine[] | null> {
-  let data: Buffer;
-  try {
-    data = await fs.readFile(resolveIn(logDir, filename));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  const text = (await gunzip(data)).toString('utf8');
-  if (text === '') return [];
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  return lines.map((l, i) => parseLine(l, i));
 }
 
 export async function removeArchive(logDir: string, filename: string): Promise<void> {

@@ -102,17 +102,3 @@ export async function readJobLog(deps: Deps, jobId: number, opts: ReadLogOptions
   if (taskId <= 0) return [];
   return readTaskLog(deps, taskId, opts);
 }
-
-/**
- * The archived log of a job's current task as a stream of Forgejo-format text,
- * in bounded memory whatever its size; null while the task still runs (its
- * rows are in the database), when the job has no task or the log is gone.
- */
-export async function openArchivedJobLog(deps: Deps, jobId: number, opts: ReadLogOptions = {}): Promise<Readable | null> {
-  const { taskId } = await jobLogState(deps, jobId);
-  if (taskId <= 0) return null;
-  const task = await new TaskGateway(deps.knex, deps.dialect).get(taskId);
-  if (!task || !task.log_in_storage || task.log_expired) return null;
-  const { from, to } = await lineRange(deps, task.id, opts);
-  return openArchive(deps.config.logDir, task.log_filename, { fromLine: from, toLine: to });
-}

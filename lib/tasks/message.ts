@@ -36,8 +36,7 @@ export async function buildAssignedTask(
     jobId: job.id,
     workflowPayload: job.workflow_payload,
     context: payload.context,
-    // the task token always wins over a user secret of the same name
-    secrets: { ...payload.secrets, GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token },
+    secrets: payload.secrets,
     vars: payload.vars,
     needs,
   };

@@ -20,11 +20,6 @@ function stepName(step: Record<string, unknown>, index: number): string {
   return `step ${index}`;
 }
 
-/** step names of the job; throws (internal, as Forgejo) when the payload is not a single-job workflow */
-export function stepNames(jobId: number, workflowPayload: string): string[] {
-  return stepNamesOf(jobId, parseWorkflowPayload(jobId, workflowPayload));
-}
-
 /** the payload's YAML document; throws (internal) when it does not parse */
 export function parseWorkflowPayload(jobId: number, workflowPayload: string): unknown {
   try {
@@ -34,7 +29,7 @@ export function parseWorkflowPayload(jobId: number, workflowPayload: string): un
   }
 }
 
-/** stepNames over an already parsed payload document (the claim parses the payload once) */
+/** step names of the job in its parsed payload; throws (internal, as Forgejo) when it is not a single-job workflow */
 export function stepNamesOf(jobId: number, doc: unknown): string[] {
   const jobs = (doc as { jobs?: unknown } | null)?.jobs;
   const entries = jobs && typeof jobs === 'object' ? Object.values(jobs as Record<string, unknown>) : [];

@@ -26,7 +26,6 @@ export interface UpdateLogInput {
   taskId: number;
   index: number;
   rows: LogRowInput[];
-  noMore: boolean;
 }
 
 export async function updateLog(deps: Deps, runner: RunnerRow, input: UpdateLogInput): Promise<{ ackIndex: number }> {

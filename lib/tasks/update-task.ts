@@ -103,17 +103,16 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
     const peek = await tasks.getWithRunId(state.id);
     if (!peek) throw new ActionsError('internal', 'update task: resource does not exist');
     if (peek.task.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
-    let locked = false;
     if (!isDone(peek.task.status) && peek.runId !== undefined) {
       // lock order is run, then job and task rows (lib/emitter.ts), as for a cancel
-      locked = await lockRun(trx, deps, peek.runId);
+      await lockRun(trx, deps, peek.runId);
     }
     // SQLite has one writer, and this transaction holds it: the peek is already current
     let task = deps.dialect === 'pg' ? (await tasks.get(state.id, { lock: true }))! : peek.task;
     // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
-    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state, locked);
+    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
     return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
   });
   // after the commit, before the answer: events, and the archival of a finished task's log (so a
@@ -122,7 +121,7 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
   return result;
 }
 
-async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput, runLocked: boolean): Promise<TaskRow> {
+async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput): Promise<TaskRow> {
   const now = nowMs(deps);
   const tasks = new TaskGateway(trx, deps.dialect);
   const jobs = new JobGateway(trx, deps.dialect);
@@ -147,7 +146,7 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   outbox.add({ type: 'task', payload: { id: task.id, job_id: job.id, runner_id: runner.id, status: statusName(state.result) } });
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: statusName(state.result), task_id: task.id } });
   // hands over to the job emitter: run status, unblocked needs
-  await jobsChanged(trx, deps, outbox, job.run_id, { runLocked });
+  await jobsChanged(trx, deps, outbox, job.run_id);
   queueCommitStatuses(deps, outbox, job.run_id);
   // the authenticated runner row says whether it is ephemeral (never changed after registration)
   if (runner.ephemeral) await deleteIfEphemeral(trx, deps, runner.id);

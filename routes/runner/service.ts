@@ -106,11 +106,11 @@ export function runnerRoutes(deps: Deps) {
         mapErrors(log, 'UpdateLog', async () => {
           const { uuid, token } = credentials(ctx);
           const runner = await authenticateRunner(deps, uuid, token, { active: true });
+          // no_more is not needed: the log is archived once the task's end is committed (UpdateTask)
           const result = await updateLog(deps, runner, {
             taskId: toNumber(req.taskId, 'task_id'),
             index: toNumber(req.index, 'index'),
             rows: req.rows.map((r) => ({ time: toMs(r.time, 'rows.time'), content: r.content })),
-            noMore: req.noMore,
           });
           return create(UpdateLogResponseSchema, { ackIndex: BigInt(result.ackIndex) });
         }),

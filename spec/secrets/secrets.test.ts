@@ -127,6 +127,26 @@ forEachDatabase('secrets', (kind) => {
     }
   });
 
+  it('an instance not yet restarted after another rotated the key refuses to write secrets no instance could read', async () => {
+    const databaseUrl = await freshDatabaseUrl(kind);
+    const a = await openDeps(kind, { databaseUrl, secretKey: 'the first key, long enough' });
+    const b = await openDeps(kind, { databaseUrl, secretKey: 'the first key, long enough' });
+    try {
+      await setSecret(a, repo, 'A', 'alpha');
+      await rotateSecretKey(a, 'the first key, long enough', 'the rotated key, long enough');
+      const stale = await setSecret(b, repo, 'B', 'beta').then(() => null, (e: unknown) => e);
+      expect(stale).to.be.instanceOf(FailedPrecondition);
+      expect(String(stale)).to.match(/restart this instance/);
+      expect(await b.knex('action_secret').where({ name: 'B' })).to.have.length(0);
+      await setSecret(a, repo, 'B', 'beta');
+      const { run, job } = await fixture(a);
+      expect(await secretsOfJob(a.knex, a, run, job)).to.deep.equal({ A: 'alpha', B: 'beta' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('without the option, instances on one database generate one key and agree on it', async () => {
     const databaseUrl = await freshDatabaseUrl(kind);
     // migrate first: the race under test is the key's insert-if-absent, not SQLite's migration table
