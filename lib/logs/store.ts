@@ -6,10 +6,10 @@
 // the lingering-log pass archives them later.
 import type { Deps } from '../deps.js';
 import type { Outbox } from '../outbox.js';
-import { LogRowGateway } from '../../models/log-rows.js';
+import { LogRowGateway, type LogRowRow } from '../../models/log-rows.js';
 import { TaskGateway, type TaskRow } from '../../models/tasks.js';
 import { nativeRows } from '../../models/native.js';
-import { writeArchive } from './archive.js';
+import { writeArchive, writeArchiveStream } from './archive.js';
 
 type ArchivableTask = Pick<TaskRow, 'id' | 'log_filename' | 'log_length' | 'log_in_storage'>;
 
@@ -45,11 +45,35 @@ export async function archiveFinishedTaskLog(deps: Deps, task: ArchivableTask): 
   }
 }
 
+/** rows read per query: a log longer than this is written as a stream, in bounded memory */
+const PAGE = 5_000;
+
+async function* rowPages(gateway: LogRowGateway, taskId: number, first: LogRowRow[]): AsyncIterable<LogRowRow[]> {
+  let page = first;
+  let read = 0;
+  while (page.length > 0) {
+    yield page;
+    read += page.length;
+    if (page.length < PAGE) return;
+    page = await gateway.range(taskId, read, read + PAGE);
+  }
+}
+
 async function moveRows(deps: Deps, task: ArchivableTask): Promise<boolean> {
-  const rows = await new LogRowGateway(deps.knex, deps.dialect).range(task.id);
-  // not the rows the task counts: a batch is being stored, or another archiver has just moved them
-  if (rows.length !== task.log_length) return false;
-  const size = await writeArchive(deps.config.logDir, task.log_filename, rows);
+  const gateway = new LogRowGateway(deps.knex, deps.dialect);
+  const first = await gateway.range(task.id, 0, PAGE);
+  let size: number;
+  let lines: number;
+  if (first.length < PAGE) {
+    lines = first.length;
+    // not the rows the task counts: a batch is being stored, or another archiver has just moved them
+    if (lines !== task.log_length) return false;
+    size = await writeArchive(deps.config.logDir, task.log_filename, first);
+  } else {
+    ({ bytes: size, lines } = await writeArchiveStream(deps.config.logDir, task.log_filename, rowPages(gateway, task.id, first)));
+    // the file is not read before the task is marked archived, and the next attempt replaces it
+    if (lines !== task.log_length) return false;
+  }
   if (deps.dialect === 'pg') {
     // one statement (atomic by itself): the conditional update, and the rows deleted only if it matched
     const [row] = await nativeRows<{ n: number }>(
@@ -58,13 +82,13 @@ async function moveRows(deps: Deps, task: ArchivableTask): Promise<boolean> {
       'with moved as (update action_task set log_in_storage = ?, log_size = ? where id = ? and log_in_storage = ? and log_length = ? returning id),' +
         ' gone as (delete from action_log_row where task_id in (select id from moved) returning 1)' +
         ' select count(*) as n from moved',
-      [true, size, task.id, false, rows.length],
+      [true, size, task.id, false, lines],
     );
     return Number(row?.n) === 1;
   }
   // SQLite has no update inside WITH: the same two writes in a transaction
   return deps.knex.transaction(async (trx) => {
-    const moved = await new TaskGateway(trx, deps.dialect).update(task.id, { log_in_storage: true, log_size: size }, { log_in_storage: false, log_length: rows.length });
+    const moved = await new TaskGateway(trx, deps.dialect).update(task.id, { log_in_storage: true, log_size: size }, { log_in_storage: false, log_length: lines });
     if (moved === 1) await new LogRowGateway(trx, deps.dialect).deleteOfTask(task.id);
     return moved === 1;
   });

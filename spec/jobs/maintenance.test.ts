@@ -77,6 +77,21 @@ forEachDatabase('jobs: logs, runners, reconciliation', (kind) => {
     expect((await readTaskLog(e.deps, task.id)).map((l) => l.content)).to.deep.equal(['line 1', 'line 2']);
   });
 
+  it('a log longer than one read is archived page by page, every line once, in order', async () => {
+    const task = await finishedUnarchived();
+    const extra = Array.from({ length: 12_345 }, (_, i) => ({ task_id: task.id, index: 2 + i, time: 1_767_607_200_000 + i, content: `extra ${i}` }));
+    for (let i = 0; i < extra.length; i += 400) await e.knex('action_log_row').insert(extra.slice(i, i + 400));
+    await e.knex('action_task').where({ id: task.id }).update({ log_length: 2 + extra.length });
+    expect(await archiveFinishedTaskLog(e.deps, { ...task, log_length: 2 + extra.length })).to.equal(true);
+    const lines = (await readTaskLog(e.deps, task.id)).map((l) => l.content);
+    expect(lines).to.have.length(2 + extra.length);
+    expect(lines.slice(0, 3)).to.deep.equal(['line 1', 'line 2', 'extra 0']);
+    expect(lines[lines.length - 1]).to.equal(`extra ${extra.length - 1}`);
+    const stored = (await e.knex('action_task').where({ id: task.id }).first()) as { log_size: number; log_length: number };
+    expect(Number(stored.log_length)).to.equal(2 + extra.length);
+    expect(await e.knex('action_log_row').where({ task_id: task.id })).to.have.length(0);
+  });
+
   it('an archive left by an earlier, interrupted attempt is replaced whole', async () => {
     const task = await finishedUnarchived();
     const file = path.join(e.logDir, task.log_filename);
