@@ -7,7 +7,7 @@ import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { advisoryXactLock } from '../models/base.js';
-import { ConcurrencyType, RunGateway, type RunRow } from '../models/runs.js';
+import { ConcurrencyType, RunGateway, toRun, type RunRow } from '../models/runs.js';
 import { ScheduleGateway } from '../models/schedules.js';
 import type { Repository } from './types.js';
 import type { ForgeEvent } from './forge-event.js';
@@ -48,6 +48,8 @@ export interface RunContext {
   repo: Repository;
   event: string;
   payload: Record<string, unknown>;
+  /** `payload` serialised when the caller already did it (every run of one event stores the same text) */
+  payloadText?: string;
   ref: string;
   sha: string;
   title: string;
@@ -65,21 +67,20 @@ export interface RunContext {
   claim?: (trx: Executor) => Promise<void>;
 }
 
-// every run of one event stores the same payload text: serialise it once
-const payloadTexts = new WeakMap<object, string>();
-function payloadText(payload: Record<string, unknown>): string {
-  let text = payloadTexts.get(payload);
-  if (text === undefined) payloadTexts.set(payload, (text = JSON.stringify(payload)));
-  return text;
-}
-
 interface PreError {
   code: number;
   details: unknown[];
 }
 
+export interface WorkflowFiles {
+  /** the commit they were read at */
+  sha: string;
+  dir: string;
+  files: Array<{ path: string; content: string }>;
+}
+
 /** Reads the workflow files of the repository at `sha`, in the first workflow directory that exists. */
-export async function readWorkflowFiles(deps: Deps, repo: Repository, sha: string): Promise<{ dir: string; files: Array<{ path: string; content: string }> }> {
+export async function readWorkflowFiles(deps: Deps, repo: Repository, sha: string): Promise<WorkflowFiles> {
   for (const dir of ['.forgejo/workflows', '.gitea/workflows', '.github/workflows']) {
     const listing = await deps.host.listFiles(repo, sha, dir);
     if (listing === null) continue;
@@ -89,9 +90,9 @@ export async function readWorkflowFiles(deps: Deps, repo: Repository, sha: strin
       const content = await deps.host.readFile(repo, sha, path);
       if (content !== null) files.push({ path, content });
     }
-    return { dir, files };
+    return { sha, dir, files };
   }
-  return { dir: '.forgejo/workflows', files: [] };
+  return { sha, dir: '.forgejo/workflows', files: [] };
 }
 
 function githubContextForPlanning(ctx: RunContext, workflowId: string, triggerEvent: string): Record<string, unknown> {
@@ -128,14 +129,20 @@ async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, re
   }
 }
 
-/** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
 /** runs of one event share one outbox: their events and commit statuses go out together at the end */
 export interface EventBatch {
   outbox: Outbox;
   created: RunRow[];
 }
 
+/** Writes one run with its jobs. Returns the existing run when the delivery already created it. */
 export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, batch?: EventBatch): Promise<CreatedRun> {
+  const row = await createRunRow(deps, ctx, wf, batch);
+  return { id: row.id, run_number: row.run_number, workflow_id: row.workflow_id, event: row.event, status: statusName(row.status) };
+}
+
+/** createRun, answering with the run's row as the transaction left it (its pre-execution error included) */
+export async function createRunRow(deps: Deps, ctx: RunContext, wf: WorkflowToRun, batch?: EventBatch): Promise<RunRow> {
   const vars = ctx.vars ?? (await variablesForRun(deps.knex, deps.dialect, ctx.repo.owner.id, ctx.repo.id));
   let preError: PreError | null = wf.detectionError ? { code: PreExecutionErrorCode.EventDetectionError, details: [wf.detectionError] } : null;
   let planned: PlannedJob[] = [];
@@ -172,8 +179,8 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, 
     if (deliveryKey) {
       // a redelivered event: serialise on the key so two instances agree on who creates the run
       await advisoryXactLock(trx, deps.dialect, `delivery:${ctx.repo.id}:${deliveryKey}:${wf.workflowId}`);
-      const existing = await trx('action_run').where({ repo_id: ctx.repo.id, delivery_key: deliveryKey, workflow_id: wf.workflowId }).first();
-      if (existing) return { row: (await runs.get(existing.id))!, created: false };
+      const existing = toRun(await trx('action_run').where({ repo_id: ctx.repo.id, delivery_key: deliveryKey, workflow_id: wf.workflowId }).first());
+      if (existing) return { row: existing, created: false };
     }
     if (concurrency.type === ConcurrencyType.cancelInProgress && concurrency.group) {
       await advisoryXactLock(trx, deps.dialect, `concurrency:${ctx.repo.id}:${concurrency.group}`);
@@ -194,7 +201,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, 
       commit_sha: ctx.sha,
       event: ctx.event,
       trigger_event: wf.triggerEvent,
-      event_payload: payloadText(ctx.payload),
+      event_payload: ctx.payloadText ?? JSON.stringify(ctx.payload),
       status: Status.waiting,
       started: 0,
       stopped: 0,
@@ -213,10 +220,10 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, 
       updated: now,
     });
     if (preError) {
+      // written failed: a waiting placeholder would wake runners for a job that ends in this transaction
       await insertPlannedJobs(trx, deps, row, [
         { jobId: '', name: row.title || wf.workflowId, needs: [], runsOn: [], incompleteMatrix: false, incompleteRunsOn: false, incompleteWith: false, payload: '' },
-      ], now);
-      await trx('action_run_job').where({ run_id: row.id }).update({ status: Status.failure, stopped: now });
+      ], now, { failed: true });
       await failRunPreExecution(trx, deps, outbox, row.id, preError.code, preError.details);
     } else {
       await insertPlannedJobs(trx, deps, row, planned, now);
@@ -234,7 +241,7 @@ export async function createRun(deps: Deps, ctx: RunContext, wf: WorkflowToRun, 
     if (run.created) queueCommitStatusesOfRuns(deps, outbox, [run.row], ctx.repo);
     await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'after-commit work failed'));
   }
-  return { id: run.row.id, run_number: run.row.run_number, workflow_id: run.row.workflow_id, event: run.row.event, status: statusName(run.row.status) };
+  return run.row;
 }
 
 /**
@@ -255,14 +262,20 @@ function consistencyFailure(planned: PlannedJob[]): PreError | null {
   return null;
 }
 
+export interface ForgeEventResult {
+  runs: CreatedRun[];
+  /** the workflow files read at the event's commit, when it got that far: the schedules need not read them again */
+  workflows?: WorkflowFiles;
+}
+
 /** Handles one forge event end to end and returns the runs it created. */
-export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<CreatedRun[]> {
+export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<ForgeEventResult> {
   // the stored repository follows the event only once the host has answered for it: an event the
   // host refuses (an unknown or unsafe repository name) writes nothing
-  const store = () => upsertRepository(deps, ev.repo);
+  const noRuns = async (): Promise<ForgeEventResult> => (await upsertRepository(deps, ev.repo), { runs: [] });
   // the Actions user (-2) never starts workflows: no bot loops
-  if (ev.sender.id === -2) return (await store(), []);
-  if (ev.repo.archived || ev.repo.disabled) return (await store(), []);
+  if (ev.sender.id === -2) return noRuns();
+  if (ev.repo.archived || ev.repo.disabled) return noRuns();
   const defaultBranch = ev.repo.default_branch || 'main';
   let ref = ev.ref;
   let sha = ev.sha;
@@ -271,12 +284,12 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     sha = '';
   }
   if (!sha) sha = (deps.host.resolveRef ? await deps.host.resolveRef(ev.repo, ref) : null) ?? '';
-  if (!sha) return (await store(), []);
-  if (shouldSkipEvent(ev.event, { commitMessage: ev.hook === 'push' ? ev.message : null, prTitle: ev.pr?.title ?? null })) return (await store(), []);
+  if (!sha) return noRuns();
+  if (shouldSkipEvent(ev.event, { commitMessage: ev.hook === 'push' ? ev.message : null, prTitle: ev.pr?.title ?? null })) return noRuns();
   if (ev.event === 'pull_request_sync') {
     // the opened/synchronize race: a pull_request run on this commit already exists
     const dup = await deps.knex('action_run').where({ repo_id: ev.repo.id, event: 'pull_request', commit_sha: sha }).first('id');
-    if (dup) return (await store(), []);
+    if (dup) return noRuns();
   }
   let changedFiles: string[] | null = null;
   if (deps.host.changedFiles) {
@@ -288,8 +301,8 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     }
   }
   const detectAt = async (commit: string) => {
-    const { dir, files } = await readWorkflowFiles(deps, ev.repo, commit);
-    return { dir, ...detectWorkflows({ files, event: ev.event, payload: ev.payload, changedFiles }) };
+    const read = await readWorkflowFiles(deps, ev.repo, commit);
+    return { read, dir: read.dir, ...detectWorkflows({ files: read.files, event: ev.event, payload: ev.payload, changedFiles }) };
   };
   const head = await detectAt(sha);
   let selected: Array<WorkflowToRun> = [
@@ -300,6 +313,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     repo: ev.repo,
     event: ev.event,
     payload: ev.payload,
+    payloadText: JSON.stringify(ev.payload),
     ref: ev.ref || ref,
     sha,
     title: (ev.message.split('\n')[0] ?? '') || ev.event,
@@ -332,7 +346,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
     // head copies of pull_request_target never run; the base branch's do
     selected = [...targets, ...selected.filter((w) => w.triggerEvent !== 'pull_request_target')];
   }
-  await store();
+  await upsertRepository(deps, ev.repo);
   const disabled = await new ScheduleGateway(deps.knex, deps.dialect).disabledWorkflows(ev.repo.id);
   const created: CreatedRun[] = [];
   const batch: EventBatch = { outbox: new Outbox(), created: [] };
@@ -349,7 +363,7 @@ export async function handleForgeEvent(deps: Deps, ev: ForgeEvent): Promise<Crea
   if (ev.hook === 'pullRequest' && ev.payload.action === 'closed' && ev.pr && !ev.pr.merged) {
     await cancelRunsAwaitingApproval(deps, ev.repo.id, ev.pr.number);
   }
-  return created;
+  return { runs: created, workflows: head.read };
 }
 
 /** Closing a pull request cancels its runs still waiting for approval. */

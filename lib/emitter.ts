@@ -24,7 +24,7 @@ import { RunGateway, type RunRow } from '../models/runs.js';
 import { TaskGateway } from '../models/tasks.js';
 import { TaskOutputGateway } from '../models/task-outputs.js';
 import { collectNeeds } from './needs.js';
-import { replanIncompleteJob, evaluateCallerOutputs } from './replan.js';
+import { replanIncompleteJob, evaluateCallerOutputs, readRunPlanContext, type RunPlanContext } from './replan.js';
 import { generateToken, hashToken } from './tokens.js';
 import { nativeFirst } from '../models/native.js';
 
@@ -95,6 +95,8 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
   let unchanged: JobRow[] | undefined;
   // a job this call made waiting: the runners of its scopes poll again (one bump for all of them)
   let woken: JobRow | undefined;
+  // read on the first job that needs it: most passes re-plan nothing
+  let plan: RunPlanContext | undefined;
   for (let depth = 0; depth <= MAX_EXPANSION_DEPTH; depth++) {
     const jobs = await gateway.ofRun(runId);
     const updates = !jobs.some((j) => j.status === Status.blocked) ? new Map<number, number>() : resolveBlockedJobs(jobs);
@@ -111,7 +113,8 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
       const facts = readJobFacts(job.workflow_payload);
       const fields: Partial<JobRow> = { status: next, updated: now };
       if (next === Status.waiting && (facts.incompleteMatrix || facts.incompleteRunsOn || facts.incompleteWith)) {
-        const outcome = await replanIncompleteJob(k, deps, outbox, job, jobs);
+        plan ??= await readRunPlanContext(k, deps, runId);
+        const outcome = await replanIncompleteJob(k, deps, outbox, job, jobs, plan);
         if (outcome === 'run-failed') {
           runFailed = true;
           break;
@@ -121,7 +124,8 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
       }
       if (facts.workflowCallId && (next === Status.success || next === Status.failure)) {
         const needs = await collectNeeds(k, jobs, job.needs);
-        const outputs = await evaluateCallerOutputs(k, deps, job, facts, needs);
+        plan ??= await readRunPlanContext(k, deps, runId);
+        const outputs = evaluateCallerOutputs(facts, needs, plan);
         const attempt = job.attempt + 1;
         // the caller's own task (never on a runner) holds its outputs, where `needs` of later jobs read them
         const taskId = (

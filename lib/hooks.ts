@@ -3,7 +3,7 @@
 // InvalidArgument naming the field, before anything is written.
 import type { Deps } from './deps.js';
 import { normaliseEvent, validateRepository, type HookName } from './forge-event.js';
-import { handleForgeEvent, type CreatedRun } from './create-runs.js';
+import { handleForgeEvent, type CreatedRun, type WorkflowFiles } from './create-runs.js';
 import { upsertRepository } from './repositories.js';
 import { InvalidArgument } from './errors.js';
 import type { Repository } from './types.js';
@@ -28,17 +28,17 @@ export interface Hooks {
 }
 
 export interface HookListeners {
-  /** called after a push to the default branch and on repositoryUpdated, to refresh schedules */
-  repositoryChanged?(deps: Deps, repo: Repository, sha: string | null, message?: string): Promise<void>;
+  /** called after a push to the default branch (with the workflow files the push read, if any) and on repositoryUpdated, to refresh schedules */
+  repositoryChanged?(deps: Deps, repo: Repository, sha: string | null, message?: string, workflows?: WorkflowFiles): Promise<void>;
 }
 
 export function createHooks(deps: Deps, listeners: HookListeners = {}): Hooks {
   const hook = (name: HookName): Hook => async (payload, options) => {
     const ev = normaliseEvent(name, payload, options?.deliveryId);
     if (!ev) return [];
-    const runs = await handleForgeEvent(deps, ev);
+    const { runs, workflows } = await handleForgeEvent(deps, ev);
     const defaultRef = `refs/heads/${ev.repo.default_branch || 'main'}`;
-    if (name === 'push' && ev.ref === defaultRef && listeners.repositoryChanged) await listeners.repositoryChanged(deps, ev.repo, ev.sha, ev.message);
+    if (name === 'push' && ev.ref === defaultRef && listeners.repositoryChanged) await listeners.repositoryChanged(deps, ev.repo, ev.sha, ev.message, workflows);
     return runs;
   };
   return {

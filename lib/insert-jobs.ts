@@ -1,6 +1,7 @@
 // Inserts planned jobs of a run with Forgejo's initial statuses: blocked when
 // the job has needs, the run awaits approval, or the job is incomplete;
-// otherwise waiting, which wakes the runners of the job's scopes.
+// otherwise waiting, which wakes the runners of the job's scopes. A run that
+// fails before it starts writes its jobs failed at once.
 import type { Deps } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { JobGateway } from '../models/jobs.js';
@@ -16,9 +17,11 @@ export async function insertPlannedJobs(
   run: RunRow,
   planned: Array<Pick<PlannedJob, 'jobId' | 'name' | 'needs' | 'runsOn' | 'incompleteMatrix' | 'incompleteRunsOn' | 'incompleteWith' | 'payload' | 'concurrency'>>,
   now: number,
+  opts: { failed?: boolean } = {},
 ): Promise<void> {
   const rows = planned.map((p) => {
     const blocked = p.needs.length > 0 || run.need_approval || p.incompleteMatrix || p.incompleteRunsOn || p.incompleteWith;
+    const status = opts.failed ? Status.failure : blocked ? Status.blocked : Status.waiting;
     return {
       run_id: run.id,
       repo_id: run.repo_id,
@@ -32,11 +35,11 @@ export async function insertPlannedJobs(
       needs: p.needs,
       runs_on: p.runsOn,
       task_id: 0,
-      status: blocked ? Status.blocked : Status.waiting,
+      status,
       concurrency_group: p.concurrency?.group ?? '',
       concurrency_cancel: p.concurrency?.cancelInProgress ?? false,
       started: 0,
-      stopped: 0,
+      stopped: opts.failed ? now : 0,
       created: now,
       updated: now,
     };

@@ -5,7 +5,7 @@
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
-import { RunGateway } from '../models/runs.js';
+import { RunGateway, type RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
 import type { Outbox } from './outbox.js';
 import { collectNeeds, needsForExpressions, type NeedResult } from './needs.js';
@@ -51,14 +51,25 @@ function stillIncomplete(p: PlannedJob, blocked: JobRow): [number, unknown[]] | 
   return null;
 }
 
+/** what re-planning and caller outputs read of the run: the same for every job of one emitter pass */
+export interface RunPlanContext {
+  run: RunRow;
+  vars: Record<string, string>;
+}
+
+export async function readRunPlanContext(k: Executor, deps: Deps, runId: number): Promise<RunPlanContext> {
+  const run = (await new RunGateway(k, deps.dialect).get(runId))!;
+  return { run, vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id) };
+}
+
 export async function replanIncompleteJob(
   k: Executor,
   deps: Deps,
   outbox: Outbox,
   blocked: JobRow,
   runJobs: JobRow[],
+  { run, vars }: RunPlanContext,
 ): Promise<'replaced' | 'run-failed'> {
-  const run = (await new RunGateway(k, deps.dialect).get(blocked.run_id))!;
   const needs = await collectNeeds(k, runJobs, blocked.needs);
   const jobOutputs: Record<string, Record<string, string>> = {};
   const jobResults: Record<string, string> = {};
@@ -74,7 +85,7 @@ export async function replanIncompleteJob(
       jobResults,
       workflowNeeds: blocked.needs,
       supportIncompleteRunsOn: true,
-      vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id),
+      vars,
       expandReusable: repo ? serverReusableKinds : [],
       fetchReusable: repo ? reusableFetcher(deps, repo, run.commit_sha) : undefined,
       dedupeNames: false,
@@ -99,19 +110,8 @@ export async function replanIncompleteJob(
 }
 
 /** The outputs of a reusable-workflow caller, from its inner jobs' results and outputs. */
-export async function evaluateCallerOutputs(
-  k: Executor,
-  deps: Deps,
-  caller: JobRow,
-  facts: JobPayloadFacts,
-  needs: Record<string, NeedResult>,
-): Promise<Record<string, string>> {
-  const run = (await new RunGateway(k, deps.dialect).get(caller.run_id))!;
-  const scope = makeScope({
-    needs: needsForExpressions(needs),
-    inputs: facts.workflowCallInputs,
-    vars: await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id),
-  });
+export function evaluateCallerOutputs(facts: JobPayloadFacts, needs: Record<string, NeedResult>, { vars }: RunPlanContext): Record<string, string> {
+  const scope = makeScope({ needs: needsForExpressions(needs), inputs: facts.workflowCallInputs, vars });
   const out: Record<string, string> = {};
   for (const [name, definition] of Object.entries(facts.outputs)) {
     const expr = definition && typeof definition === 'object' && 'value' in definition ? (definition as { value: unknown }).value : definition;

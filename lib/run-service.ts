@@ -54,29 +54,30 @@ export function runService(deps: Deps) {
     async list(filter: RunFilter): Promise<Page<Run>> {
       const limit = Math.min(Math.max(filter.limit ?? 30, 1), 100);
       const page = Math.max(filter.page ?? 1, 1);
-      const q = deps.knex('action_run').where({ repo_id: filter.repoId });
+      const where: Partial<RunRow> = { repo_id: filter.repoId };
       if (filter.status) {
         const s = statusFromName(filter.status);
         if (s === undefined) throw new InvalidArgument(`unknown status "${filter.status}"`, { field: 'status' });
-        q.andWhere({ status: s });
+        where.status = s;
       }
-      if (filter.event) q.andWhere({ event: filter.event });
-      if (filter.branch) q.andWhere({ ref: filter.branch.startsWith('refs/') ? filter.branch : `refs/heads/${filter.branch}` });
-      if (filter.actor) q.andWhere({ trigger_user: filter.actor });
-      if (filter.workflowId) q.andWhere({ workflow_id: filter.workflowId });
-      const [{ n }] = (await q.clone().count({ n: '*' })) as Array<{ n: number | string }>;
-      const rows = await q.orderBy('id', 'desc').limit(limit).offset((page - 1) * limit);
+      if (filter.event) where.event = filter.event;
+      if (filter.branch) where.ref = filter.branch.startsWith('refs/') ? filter.branch : `refs/heads/${filter.branch}`;
+      if (filter.actor) where.trigger_user = filter.actor;
+      if (filter.workflowId) where.workflow_id = filter.workflowId;
+      const [{ n }] = (await deps.knex('action_run').where(where).count({ n: '*' })) as Array<{ n: number | string }>;
+      const rows = await runs().list(where, { limit, offset: (page - 1) * limit });
       const name = await repoName(deps, filter.repoId);
-      const items = await Promise.all(rows.map(async (r: Record<string, unknown>) => runView(deps, (await runs().get(Number(r.id)))!, name)));
-      return { total_count: Number(n), items };
+      return { total_count: Number(n), items: rows.map((r) => runView(deps, r, name)) };
     },
     async get(repoId: number, runId: number): Promise<Run> {
       return runView(deps, await runRow(repoId, runId), await repoName(deps, repoId));
     },
-    async jobs(repoId: number, runId: number): Promise<Page<Job>> {
+    /** every job of the run, or one page of them: only the page's jobs get a view (each may query for its waiting reason) */
+    async jobs(repoId: number, runId: number, paging?: { page: number; limit: number }): Promise<Page<Job>> {
       const run = await runRow(repoId, runId);
       const all = await jobs().ofRun(run.id);
-      return { total_count: all.length, items: await Promise.all(all.map((j) => jobView(deps, run, j, all))) };
+      const shown = paging ? all.slice((paging.page - 1) * paging.limit, paging.page * paging.limit) : all;
+      return { total_count: all.length, items: await Promise.all(shown.map((j) => jobView(deps, run, j, all))) };
     },
     async job(repoId: number, jobId: number): Promise<Job> {
       const job = await jobRow(repoId, jobId);

@@ -50,6 +50,12 @@ function toSchedule(r: Record<string, unknown>): ScheduleRow {
   return { ...(r as unknown as ScheduleRow), specs: jsonArray(r.specs) };
 }
 
+// a Record rather than a list: the compiler names a ScheduleRow column missing here
+const scheduleColumns: Record<keyof ScheduleRow, true> = {
+  id: true, title: true, specs: true, repo_id: true, owner_id: true, workflow_id: true, workflow_directory: true, trigger_user_id: true,
+  ref: true, commit_sha: true, event: true, event_payload: true, content: true, disabled_reason: true, created: true, updated: true,
+};
+
 function toSpec(r: Record<string, unknown>): SpecRow {
   return { ...(r as unknown as SpecRow), next: Number(r.next), prev: Number(r.prev) };
 }
@@ -88,7 +94,8 @@ export class ScheduleGateway implements Gateway {
   /**
    * Specs due at `now` (0 < next <= now) whose schedule may fire: not disabled,
    * repository neither archived nor disabled, workflow not disabled. Keyset
-   * paging by id, so a pass reaches every due spec exactly once.
+   * paging by id, so a pass reaches every due spec exactly once. The
+   * schedule's columns come with the join (prefixed `s__`).
    */
   async due(now: number, afterId: number, limit: number): Promise<DueSpec[]> {
     const k = this.k;
@@ -103,15 +110,15 @@ export class ScheduleGateway implements Gateway {
       .whereNotExists((q) => q.select(k.raw('1')).from('action_disabled_workflow as d').whereRaw('d.repo_id = s.repo_id and d.workflow_id = s.workflow_id'))
       .orderBy('p.id')
       .limit(limit)
-      .select('p.*', k.raw('s.id as s__id'))) as Record<string, unknown>[];
-    const scheduleIds = [...new Set(rows.map((r) => Number(r.s__id)))];
-    const schedules = new Map<number, ScheduleRow>();
-    if (scheduleIds.length) {
-      for (const s of (await k('action_schedule').whereIn('id', scheduleIds)) as Record<string, unknown>[]) schedules.set(Number(s.id), toSchedule(s));
-    }
+      .select('p.*', ...Object.keys(scheduleColumns).map((c) => `s.${c} as s__${c}`))) as Record<string, unknown>[];
     return rows.map((r) => {
-      const { s__id: sid, ...spec } = r;
-      return { ...toSpec(spec), schedule: schedules.get(Number(sid))! };
+      const spec: Record<string, unknown> = {};
+      const schedule: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(r)) {
+        if (key.startsWith('s__')) schedule[key.slice(3)] = v;
+        else spec[key] = v;
+      }
+      return { ...toSpec(spec), schedule: toSchedule(schedule) };
     });
   }
 

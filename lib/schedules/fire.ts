@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import { nowMs } from '../deps.js';
 import type { Executor } from '../../models/base.js';
 import { ScheduleGateway, type DueSpec } from '../../models/schedules.js';
-import { createRun, type RunContext } from '../create-runs.js';
+import { createRunRow, type RunContext, type RunRow } from '../create-runs.js';
 import { getRepository } from '../repositories.js';
 import { describePreExecutionError } from '../pre-execution.js';
 import { AUTO_DISABLED } from './register.js';
@@ -72,29 +72,25 @@ async function fireSpec(deps: Deps, spec: DueSpec, now: number): Promise<'fired'
     scheduleId: s.id,
     claim,
   };
-  let runId: number;
+  let run: RunRow;
   try {
-    const run = await createRun(deps, ctx, { workflowId: s.workflow_id, workflowDirectory: s.workflow_directory, content: s.content, triggerEvent: 'schedule' });
-    runId = run.id;
+    run = await createRunRow(deps, ctx, { workflowId: s.workflow_id, workflowDirectory: s.workflow_directory, content: s.content, triggerEvent: 'schedule' });
   } catch (e) {
     if (e instanceof OccurrenceTaken) return 'taken';
     const reason = `${AUTO_DISABLED[1]}${e instanceof Error ? e.message : String(e)}`;
     return (await advanceWithoutRun(deps, spec, due, next, now, reason)) ? 'failed' : 'taken';
   }
   const gateway = new ScheduleGateway(deps.knex, deps.dialect);
-  await gateway.setOccurrenceRun(spec.id, due, runId);
-  const row = (await deps.knex('action_run').where({ id: runId }).first('pre_execution_error_code', 'pre_execution_error_details')) as
-    | { pre_execution_error_code: number; pre_execution_error_details: string }
-    | undefined;
-  if (row && row.pre_execution_error_code) {
+  await gateway.setOccurrenceRun(spec.id, due, run.id);
+  if (run.pre_execution_error_code) {
     // the workflow does not plan: its one failed run shows why, and it stops firing until the file changes
     let details: unknown[] = [];
     try {
-      details = JSON.parse(row.pre_execution_error_details || '[]') as unknown[];
+      details = JSON.parse(run.pre_execution_error_details || '[]') as unknown[];
     } catch {
       /* the code alone still names the failure */
     }
-    const reason = `${AUTO_DISABLED[1]}${describePreExecutionError(row.pre_execution_error_code, details)}`;
+    const reason = `${AUTO_DISABLED[1]}${describePreExecutionError(run.pre_execution_error_code, details)}`;
     await deps.knex.transaction((trx) => new ScheduleGateway(trx, deps.dialect).disableWorkflow(s.repo_id, s.workflow_id, reason, nowMs(deps)));
     return 'failed';
   }

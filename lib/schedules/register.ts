@@ -9,7 +9,7 @@ import { nowMs } from '../deps.js';
 import type { Repository } from '../types.js';
 import { advisoryXactLock } from '../../models/base.js';
 import { ScheduleGateway, type NewSpec } from '../../models/schedules.js';
-import { readWorkflowFiles } from '../create-runs.js';
+import { readWorkflowFiles, type WorkflowFiles } from '../create-runs.js';
 import { detectWorkflows } from '../workflow/index.js';
 import { truncateBytes } from '../text.js';
 import { specTimer } from './cron.js';
@@ -21,24 +21,24 @@ export const AUTO_DISABLED = ['workflow no longer parses: ', 'scheduled run fail
 export const SCHEDULE_EVENT_PAYLOAD = JSON.stringify({ action: 'schedule' });
 
 /** the `repositoryChanged` hook listener: brings the repository's schedules in line with its default branch */
-export async function refreshSchedules(deps: Deps, repo: Repository, sha: string | null, message?: string): Promise<void> {
+export async function refreshSchedules(deps: Deps, repo: Repository, sha: string | null, message?: string, workflows?: WorkflowFiles): Promise<void> {
   const branch = repo.default_branch || 'main';
   if (repo.archived || repo.disabled) {
     await removeSchedules(deps, repo.id);
     await cancelScheduledRuns(deps, repo.id, null);
     return;
   }
-  const gateway = new ScheduleGateway(deps.knex, deps.dialect);
-  for (const ref of await gateway.refs(repo.id)) {
+  const refs = await new ScheduleGateway(deps.knex, deps.dialect).refs(repo.id);
+  for (const ref of refs) {
     // the default branch moved: the old branch's schedules and pending scheduled runs go (§7.5)
     if (ref !== branch) await cancelScheduledRuns(deps, repo.id, ref);
   }
   const head = sha ?? (deps.host.resolveRef ? await deps.host.resolveRef(repo, `refs/heads/${branch}`) : null);
   if (!head) {
-    if ((await gateway.refs(repo.id)).some((r) => r !== branch)) await removeSchedules(deps, repo.id);
+    if (refs.some((r) => r !== branch)) await removeSchedules(deps, repo.id);
     return;
   }
-  await registerSchedules(deps, repo, branch, head, sha ? 'push' : 'schedule', message);
+  await registerSchedules(deps, repo, branch, head, sha ? 'push' : 'schedule', message, workflows);
 }
 
 async function removeSchedules(deps: Deps, repoId: number): Promise<void> {
@@ -48,9 +48,9 @@ async function removeSchedules(deps: Deps, repoId: number): Promise<void> {
   });
 }
 
-/** Replaces the repository's schedules with those of commit `sha` on `branch`. */
-export async function registerSchedules(deps: Deps, repo: Repository, branch: string, sha: string, event: string, message?: string): Promise<void> {
-  const { dir, files } = await readWorkflowFiles(deps, repo, sha);
+/** Replaces the repository's schedules with those of commit `sha` on `branch`; `workflows` are its files when the caller already read them. */
+export async function registerSchedules(deps: Deps, repo: Repository, branch: string, sha: string, event: string, message?: string, workflows?: WorkflowFiles): Promise<void> {
+  const { dir, files } = workflows?.sha === sha ? workflows : await readWorkflowFiles(deps, repo, sha);
   const detected = detectWorkflows({ files, event: 'push', payload: {}, changedFiles: null, detectSchedules: true });
   // Forgejo's title is the commit's first line; without the push message, a run on that commit has it
   const titleRow = message ? { title: message.split('\n')[0] ?? '' } : ((await deps.knex('action_run').where({ repo_id: repo.id, commit_sha: sha }).first('title')) as { title: string } | undefined);

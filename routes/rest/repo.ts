@@ -45,9 +45,9 @@ export function repoRoutes(deps: Deps, service: Service): Router {
 
   r.get('/runs/:run_id/jobs', read, route(async (req, res) => {
     const repo = await repoOf(service, req);
-    const { total_count, items } = await service.runs.jobs(repo.id, idParam(req, 'run_id'));
-    const { page, limit } = pageQuery(req);
-    res.json({ total_count, jobs: items.slice((page - 1) * limit, page * limit) });
+    const runId = idParam(req, 'run_id');
+    const { total_count, items } = await service.runs.jobs(repo.id, runId, pageQuery(req));
+    res.json({ total_count, jobs: items });
   }));
 
   r.get('/jobs/:job_id', read, route(async (req, res) => {

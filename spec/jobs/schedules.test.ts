@@ -46,6 +46,25 @@ forEachDatabase('jobs: schedules', (kind) => {
     expect(e.host.statuses.filter((x) => x.context.includes('schedule'))).to.deep.equal([]);
   });
 
+  it('a push to the default branch reads its workflow files from the host once, for its runs and its schedules', async () => {
+    const repo = e.host.repo('alice/app', 1);
+    const reads: string[] = [];
+    const { listFiles, readFile } = e.host;
+    e.host.listFiles = (r, sha, dir) => (reads.push(`list ${dir}`), listFiles.call(e.host, r, sha, dir));
+    e.host.readFile = (r, sha, path) => (reads.push(`read ${path}`), readFile.call(e.host, r, sha, path));
+    await e.push(repo, { '.forgejo/workflows/nightly.yml': scheduled('*/5 * * * *'), '.forgejo/workflows/ci.yml': 'on: push\njobs:\n  b: { runs-on: ubuntu, steps: [{ run: x }] }\n' });
+    expect(reads.sort()).to.deep.equal(['list .forgejo/workflows', 'read .forgejo/workflows/ci.yml', 'read .forgejo/workflows/nightly.yml']);
+    expect((await e.t.plugin.service.schedules.list(repo.id)).map((s) => s.workflow_id)).to.deep.equal(['nightly.yml']);
+    expect(await e.knex('action_run').where({ workflow_id: 'ci.yml' }).select('id')).to.have.length(1);
+  });
+
+  it('a push to the default branch that skips CI still registers its schedules', async () => {
+    const repo = e.host.repo('alice/app', 1);
+    await e.push(repo, { '.forgejo/workflows/nightly.yml': scheduled('*/5 * * * *') }, 'Add nightly [skip ci]');
+    expect((await e.t.plugin.service.schedules.list(repo.id)).map((s) => s.workflow_id)).to.deep.equal(['nightly.yml']);
+    expect(await scheduleRuns(e.knex)).to.have.length(0);
+  });
+
   it('missed occurrences after downtime fire once, then the next slot after now', async () => {
     const repo = e.host.repo('alice/app', 1);
     await e.push(repo, { '.forgejo/workflows/minutely.yml': scheduled('* * * * *') });

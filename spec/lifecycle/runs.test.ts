@@ -3,6 +3,7 @@ import { forEachDatabase } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/plugin.js';
 import { MemoryHost, pushPayload } from '../support/memory-host.js';
 import { InvalidArgument } from '../../lib/index.js';
+import { runnerFor } from '../support/drive.js';
 
 const diamond = `
 name: ci
@@ -56,6 +57,19 @@ forEachDatabase('runs from forge events', (kind) => {
     expect(jobs[0]!.waiting_reason).to.equal('no online runner has labels ubuntu');
   });
 
+  it('a page of a run\'s jobs keeps the whole run\'s count, and its waiting reasons see the jobs of other pages', async () => {
+    const repo = host.repo('alice/app', 1);
+    const sha = host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/ci.yml': diamond });
+    const [run] = await t.plugin.hooks.push(pushPayload(repo, 'refs/heads/main', sha));
+    const page = await t.plugin.service.runs.jobs(repo.id, run!.id, { page: 2, limit: 2 });
+    expect(page.total_count).to.equal(5);
+    expect(page.items.map((j) => [j.name, j.waiting_reason])).to.deep.equal([
+      ['b (2)', 'blocked on needs: a'],
+      ['c', 'blocked on needs: a'],
+    ]);
+    expect((await t.plugin.service.runs.jobs(repo.id, run!.id, { page: 4, limit: 2 })).items).to.deep.equal([]);
+  });
+
   it('run numbers count per repository across workflows', async () => {
     const repo = host.repo('alice/app', 1);
     const other = host.repo('bob/lib', 2);
@@ -89,6 +103,20 @@ forEachDatabase('runs from forge events', (kind) => {
     expect(failed.pre_execution_error).to.match(/^Unable to parse jobs in workflow: .*bad\.yml.*nope/);
     const { items } = await t.plugin.service.runs.jobs(repo.id, run!.id);
     expect(items.map((j) => j.status)).to.deep.equal(['failure']);
+    expect(items[0]!.stopped).to.equal(failed.created);
+  });
+
+  it('a run that fails before it starts wakes no runner', async () => {
+    const repo = host.repo('alice/app', 1);
+    const runner = await runnerFor(t);
+    await runner.fetchTask();
+    const seen = runner.tasksVersion;
+    const sha = host.commit(repo, 'refs/heads/main', { '.forgejo/workflows/bad.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu\n    needs: nope\n    steps: [{ run: x }]\n' });
+    const [run] = await t.plugin.hooks.push(pushPayload(repo, 'refs/heads/main', sha));
+    expect(run!.status).to.equal('failure');
+    const { tasks, tasksVersion } = await runner.fetchTask();
+    expect(tasks).to.deep.equal([]);
+    expect(tasksVersion).to.equal(seen);
   });
 
   it('an action named like an inherited property is an ordinary unknown action', async () => {
