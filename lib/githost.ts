@@ -64,29 +64,34 @@ export function gitHost(options: GitHostOptions): HostAdapter {
     if (!(await commitExists(dir, sha))) throw new NotFound(`commit ${sha} not found in ${repo.full_name}`);
   };
 
+  /**
+   * Runs a command on a path at commit `sha` (named as `sha^{commit}` in
+   * `args`, so a tree or blob id fails like a missing commit). Only a failure
+   * pays for telling a missing commit (NotFound) from a missing path (null).
+   */
+  const atCommit = async (dir: string, repo: Repository, sha: string, args: string[]): Promise<string | null> => {
+    try {
+      // a revision that could pass as an option never reaches git (requireCommit refuses it too)
+      safeRev(sha);
+      return await git(dir, args);
+    } catch {
+      await requireCommit(dir, repo, sha);
+      return null;
+    }
+  };
+
   const host: HostAdapter = {
     async listFiles(repo, sha, dir) {
       const gitDir = gitDirOf(repo);
-      await requireCommit(gitDir, repo, sha);
       const rel = safeRelative(dir);
-      const treeish = rel ? `${sha}:${rel}` : `${sha}^{tree}`;
-      let out: string;
-      try {
-        out = await git(gitDir, ['ls-tree', '-r', '--name-only', '-z', treeish]);
-      } catch {
-        return null; // the directory does not exist at this commit
-      }
-      return out.split('\0').filter(Boolean);
+      const treeish = rel ? `${sha}^{commit}:${rel}` : `${sha}^{commit}^{tree}`;
+      const out = await atCommit(gitDir, repo, sha, ['ls-tree', '-r', '--name-only', '-z', treeish]);
+      return out === null ? null : out.split('\0').filter(Boolean);
     },
     async readFile(repo, sha, file) {
       const gitDir = gitDirOf(repo);
-      await requireCommit(gitDir, repo, sha);
       const rel = safeRelative(file);
-      try {
-        return await git(gitDir, ['cat-file', 'blob', `${sha}:${rel}`]);
-      } catch {
-        return null;
-      }
+      return atCommit(gitDir, repo, sha, ['cat-file', 'blob', `${sha}^{commit}:${rel}`]);
     },
     async resolveRef(repo, ref) {
       const gitDir = gitDirOf(repo);

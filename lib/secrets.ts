@@ -14,6 +14,7 @@ import { normaliseValue, secretName } from './names.js';
 import { seal, secretAad, secretKeyOf, unseal } from './sealed.js';
 import { checkSealingKey } from './keys.js';
 import { parseJobPayload, type JobPayload } from './job-payload.js';
+import { readJobFacts } from './job-facts.js';
 import { buildContext } from './context.js';
 import { variablesForRun } from './variables.js';
 import { collectNeeds, needsForExpressions } from './needs.js';
@@ -86,11 +87,9 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 /** the caller (outer) job of an inner reusable-workflow job: same run, workflow_call_id = our workflow_call_parent */
 function findCaller(runJobs: JobRow[], job: JobRow, parent: string): { row: JobRow; payload: JobPayload } | undefined {
-  for (const j of runJobs) {
-    if (j.id === job.id) continue;
-    const p = parseJobPayload(j.workflow_payload);
-    if (p.workflowCallId === parent) return { row: j, payload: p };
-  }
+  // the cached facts tell the caller; only its payload is parsed in full
+  const called = runJobs.find((j) => j.id !== job.id && readJobFacts(j.workflow_payload).workflowCallId === parent);
+  if (called) return { row: called, payload: parseJobPayload(called.workflow_payload) };
   // payloads written without call ids: the caller's key is the prefix before the last dot
   const dot = job.job_id.lastIndexOf('.');
   const prefix = dot > 0 ? job.job_id.slice(0, dot) : '';
@@ -162,13 +161,22 @@ export function isUntrustedFork(run: RunRow, job: JobRow): boolean {
   return (run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target';
 }
 
-export async function secretsOfJob(k: Executor, deps: Deps, run: RunRow, job: JobRow, payload?: JobPayload, depth = 0): Promise<Record<string, string>> {
+export async function secretsOfJob(
+  k: Executor,
+  deps: Deps,
+  run: RunRow,
+  job: JobRow,
+  payload?: JobPayload,
+  depth = 0,
+  /** the run's jobs, read once for the whole chain of callers */
+  jobsOfRun?: JobRow[],
+): Promise<Record<string, string>> {
   const p = payload ?? parseJobPayload(job.workflow_payload);
   if (p.workflowCallParent && depth < MAX_CALL_DEPTH) {
-    const runJobs = await new JobGateway(k, deps.dialect).ofRun(run.id);
+    const runJobs = jobsOfRun ?? (await new JobGateway(k, deps.dialect).ofRun(run.id));
     const caller = findCaller(runJobs, job, p.workflowCallParent);
     if (!caller) return {};
-    const callerSecrets = await secretsOfJob(k, deps, run, caller.row, caller.payload, depth + 1);
+    const callerSecrets = await secretsOfJob(k, deps, run, caller.row, caller.payload, depth + 1, runJobs);
     const declared = caller.payload.job.secrets;
     if (declared === 'inherit') return callerSecrets;
     if (!isMapping(declared)) return {};

@@ -9,13 +9,24 @@ import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { TaskGateway, type TaskRow } from '../models/tasks.js';
 import { TaskStepGateway } from '../models/task-steps.js';
-import { RunnerGateway } from '../models/runners.js';
+import { RunnerGateway, type RunnerRow } from '../models/runners.js';
 import { doneStatuses, isDone, statusName } from './status.js';
 import { archiveAfterCommit } from './logs/store.js';
 import type { Outbox } from './outbox.js';
 
-/** Ends `task` (a row or an id) with a done `status`; a task already done is returned unchanged. */
-export async function stopTask(k: Executor, deps: Deps, outbox: Outbox, taskOrId: TaskRow | number, status: number): Promise<TaskRow | null> {
+/**
+ * Ends `task` (a row or an id) with a done `status`; a task already done is
+ * returned unchanged. `runner` is the task's runner when the caller has its
+ * row already (an UpdateTask's authenticated runner).
+ */
+export async function stopTask(
+  k: Executor,
+  deps: Deps,
+  outbox: Outbox,
+  taskOrId: TaskRow | number,
+  status: number,
+  runner?: RunnerRow,
+): Promise<TaskRow | null> {
   if (!isDone(status)) throw new Error(`stopTask: ${statusName(status)} is not a final status`);
   const tasks = new TaskGateway(k, deps.dialect);
   const task = typeof taskOrId === 'number' ? await tasks.get(taskOrId) : taskOrId;
@@ -35,16 +46,19 @@ export async function stopTask(k: Executor, deps: Deps, outbox: Outbox, taskOrId
   }
   const stopped: TaskRow = { ...task, status, stopped: now, updated: now };
   archiveAfterCommit(deps, outbox, stopped);
-  await deleteIfEphemeral(k, deps, task.runner_id);
+  await deleteIfEphemeral(k, deps, runner?.id === task.runner_id ? runner : task.runner_id);
   outbox.add({ type: 'task', payload: { id: task.id, job_id: task.job_id, runner_id: task.runner_id, status: statusName(status) } });
   if (jobChanged) outbox.add({ type: 'job', payload: { id: task.job_id, status: statusName(status), task_id: task.id } });
   return stopped;
 }
 
-/** an ephemeral runner is deleted once its task is over (spec §4.9) */
-export async function deleteIfEphemeral(k: Executor, deps: Deps, runnerId: number): Promise<void> {
-  if (!runnerId) return;
+/**
+ * An ephemeral runner is deleted once its task is over (spec §4.9). Given the
+ * runner's row, nothing is read: `ephemeral` never changes after registration.
+ */
+export async function deleteIfEphemeral(k: Executor, deps: Deps, runnerOrId: RunnerRow | number): Promise<void> {
+  if (!runnerOrId) return;
   const runners = new RunnerGateway(k, deps.dialect);
-  const runner = await runners.get(runnerId);
+  const runner = typeof runnerOrId === 'number' ? await runners.get(runnerOrId) : runnerOrId;
   if (runner?.ephemeral) await runners.softDelete(runner.id, nowMs(deps));
 }

@@ -40,6 +40,9 @@ export function toTask(r: Record<string, unknown> | undefined): TaskRow | undefi
   };
 }
 
+/** the columns of a task's job that an UpdateTask acts on */
+export type TaskJob = Pick<JobRow, 'id' | 'run_id' | 'repo_id' | 'task_id' | 'status'>;
+
 /** a claimable job as candidates() reads it */
 export interface Candidate {
   id: number;
@@ -61,12 +64,28 @@ export class TaskGateway implements Gateway {
     return toTask(await nativeFirst(this.k, this.dialect, `select * from action_task where id = ?${lock}`, [id]));
   }
 
-  /** the task and the run of its job (undefined when the job is gone), one read without locks */
-  async getWithRunId(id: number): Promise<{ task: TaskRow; runId: number | undefined } | undefined> {
-    const row = await nativeFirst(this.k, this.dialect, 'select t.*, j.run_id as run_id__ from action_task t left join action_run_job j on j.id = t.job_id where t.id = ?', [id]);
+  /**
+   * The task and what an UpdateTask needs of its job (undefined when the job
+   * is gone), one read. `lock` takes the task row on PostgreSQL (the job row
+   * is read, not locked: every change to it holds the run's lock, which the
+   * caller takes first).
+   */
+  async getWithJob(id: number, opts: { lock?: boolean } = {}): Promise<{ task: TaskRow; job: TaskJob | undefined } | undefined> {
+    // a left join's nullable side cannot be locked on PostgreSQL
+    const lock = opts.lock && this.dialect === 'pg' ? ' for update of t' : '';
+    const row = await nativeFirst(
+      this.k,
+      this.dialect,
+      `select t.*, j.id as job_id__, j.run_id as job_run_id__, j.repo_id as job_repo_id__, j.task_id as job_task_id__, j.status as job_status__ from action_task t left join action_run_job j on j.id = t.job_id where t.id = ?${lock}`,
+      [id],
+    );
     if (!row) return undefined;
-    const { run_id__: runId, ...task } = row;
-    return { task: toTask(task)!, runId: runId === null || runId === undefined ? undefined : Number(runId) };
+    const { job_id__: jobId, job_run_id__: runId, job_repo_id__: repoId, job_task_id__: taskId, job_status__: status, ...task } = row;
+    const job =
+      jobId === null || jobId === undefined
+        ? undefined
+        : { id: Number(jobId), run_id: Number(runId), repo_id: Number(repoId), task_id: Number(taskId), status: Number(status) };
+    return { task: toTask(task)!, job };
   }
 
   /** tasks a FetchTask call with this key assigned to this runner, in assignment order */

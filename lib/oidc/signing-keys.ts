@@ -9,6 +9,7 @@ import type { Executor } from '../../models/base.js';
 import { advisoryXactLock } from '../../models/base.js';
 import { SigningKeyGateway, type SigningKeyRow } from '../../models/signing-keys.js';
 import { seal, secretKeyOf, signingKeyAad, unseal } from '../sealed.js';
+import { checkSealingKey } from '../keys.js';
 
 export const ID_TOKEN_ALG = 'RS256';
 /** id-token lifetime (Forgejo's ID_TOKEN_EXPIRATION_TIME default) */
@@ -22,7 +23,7 @@ function kidOf(publicJwk: JWK): string {
   return createHash('sha256').update(der).digest('base64url');
 }
 
-async function newKeyRow(deps: Deps, now: number): Promise<Omit<SigningKeyRow, 'id'>> {
+async function newKeyRow(sealingKey: string, now: number): Promise<Omit<SigningKeyRow, 'id'>> {
   const { publicKey, privateKey } = await generateKeyPair(ID_TOKEN_ALG, { modulusLength: 2048, extractable: true });
   const pub = await exportJWK(publicKey);
   const priv = await exportJWK(privateKey);
@@ -30,7 +31,7 @@ async function newKeyRow(deps: Deps, now: number): Promise<Omit<SigningKeyRow, '
   const publicJwk: JWK = { kty: 'RSA', alg: ID_TOKEN_ALG, kid, use: 'sig', n: pub.n, e: pub.e };
   return {
     kid,
-    private_jwk: seal(secretKeyOf(deps), 'signing_key', signingKeyAad(kid), JSON.stringify(priv)),
+    private_jwk: seal(sealingKey, 'signing_key', signingKeyAad(kid), JSON.stringify(priv)),
     public_jwk: JSON.stringify(publicJwk),
     created: now,
     retired: 0,
@@ -40,20 +41,26 @@ async function newKeyRow(deps: Deps, now: number): Promise<Omit<SigningKeyRow, '
 /** Makes sure an active key exists. The key pair is generated outside the lock (it takes tens of milliseconds). */
 export async function ensureSigningKey(deps: Deps): Promise<void> {
   if (await new SigningKeyGateway(deps.knex).active()) return;
-  const row = await newKeyRow(deps, nowMs(deps));
+  const sealingKey = secretKeyOf(deps);
+  const row = await newKeyRow(sealingKey, nowMs(deps));
   await deps.knex.transaction(async (trx) => {
     await advisoryXactLock(trx, deps.dialect, 'action_signing_key');
     const keys = new SigningKeyGateway(trx);
-    if (!(await keys.active())) await keys.insert(row);
+    if (await keys.active()) return;
+    // a key sealed with a master key another instance rotated away could never be unsealed
+    await checkSealingKey(trx, deps, sealingKey);
+    await keys.insert(row);
   });
 }
 
 /** Retires the active key and makes a new one; the old key stays published until its tokens expire. */
 export async function rotateSigningKey(deps: Deps): Promise<{ kid: string; retired: string[] }> {
   const now = nowMs(deps);
-  const row = await newKeyRow(deps, now);
+  const sealingKey = secretKeyOf(deps);
+  const row = await newKeyRow(sealingKey, now);
   return deps.knex.transaction(async (trx) => {
     await advisoryXactLock(trx, deps.dialect, 'action_signing_key');
+    await checkSealingKey(trx, deps, sealingKey);
     const keys = new SigningKeyGateway(trx);
     const retired = (await keys.published(now)).filter((r) => r.retired === 0).map((r) => r.kid);
     await keys.retireActive(now);

@@ -67,16 +67,17 @@ async function flush(deps: Deps, outbox: Outbox): Promise<void> {
 export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput): Promise<FetchResult> {
   checkFetchInput(input);
   const { runner } = auth;
-  if (input.requestKey !== null && auth.keyUsed) {
-    return { tasks: await replay(deps, runner, input.requestKey), tasksVersion: 0 };
-  }
+  // a retry of a call that assigned tasks: answered by the transaction below, whatever the version
+  const replaying = input.requestKey !== null && auth.keyUsed;
   let latest = auth.version;
-  if (latest === 0) {
-    // first poll of this scope: create its row, and never answer 0
-    await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
-    latest = 1;
+  if (!replaying) {
+    if (latest === 0) {
+      // first poll of this scope: create its row, and never answer 0
+      await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
+      latest = 1;
+    }
+    if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
   }
-  if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
 
   const capacity = runner.ephemeral ? 1 : Math.min(Math.max(input.capacity ?? 1, 1), MAX_TASKS_PER_FETCH);
   const outbox = new Outbox();
@@ -85,7 +86,8 @@ export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput):
       // calls with the same key (a retry racing the original) run one after the other, on any instance
       await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
       const earlier = await new TaskGateway(trx, deps.dialect).byRequestKey(runner.id, input.requestKey);
-      if (earlier.length > 0) return { tasks: await reissue(trx, deps, earlier), contended: false, replayed: true };
+      // the same tasks with new tokens (the old ones stop working); a key the poll saw used never claims more
+      if (earlier.length > 0 || replaying) return { tasks: await reissue(trx, deps, earlier), contended: false, replayed: true };
     }
     if (runner.ephemeral) {
       // one task in an ephemeral runner's life: the runner row lock orders its concurrent fetches
@@ -213,15 +215,6 @@ function repoFullName(run: RunRow): string {
     /* fall through to the id-based name */
   }
   return `repo-${run.repo_id}`;
-}
-
-/** a retried FetchTask: the same tasks, each with a new token (the old one stops working) */
-async function replay(deps: Deps, runner: RunnerRow, key: string): Promise<AssignedTask[]> {
-  return deps.knex.transaction(async (trx) => {
-    await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${key}`);
-    const tasks = await new TaskGateway(trx, deps.dialect).byRequestKey(runner.id, key);
-    return reissue(trx, deps, tasks);
-  });
 }
 
 async function reissue(trx: Executor, deps: Deps, tasks: TaskRow[]): Promise<AssignedTask[]> {

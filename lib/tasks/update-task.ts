@@ -11,7 +11,7 @@ import { jobsChanged, lockRun } from '../emitter.js';
 import { asResult, isDone, Status, statusName } from '../status.js';
 import type { Executor } from '../../models/base.js';
 import { JobGateway } from '../../models/jobs.js';
-import { TaskGateway, type TaskRow } from '../../models/tasks.js';
+import { TaskGateway, type TaskJob, type TaskRow } from '../../models/tasks.js';
 import { TaskStepGateway, type TaskStepRow } from '../../models/task-steps.js';
 import { TaskOutputGateway } from '../../models/task-outputs.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
@@ -99,20 +99,22 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
   const outbox = new Outbox();
   const result = await deps.knex.transaction(async (trx) => {
     const tasks = new TaskGateway(trx, deps.dialect);
-    // the task and its job's run in one read
-    const peek = await tasks.getWithRunId(state.id);
+    // the task and its job in one read
+    const peek = await tasks.getWithJob(state.id);
     if (!peek) throw new ActionsError('internal', 'update task: resource does not exist');
     if (peek.task.runner_id !== runner.id) throw new ActionsError('internal', 'update task: invalid runner for task');
-    if (!isDone(peek.task.status) && peek.runId !== undefined) {
+    if (!isDone(peek.task.status) && peek.job) {
       // lock order is run, then job and task rows (lib/emitter.ts), as for a cancel
-      await lockRun(trx, deps, peek.runId);
+      await lockRun(trx, deps, peek.job.run_id);
     }
-    // SQLite has one writer, and this transaction holds it: the peek is already current
-    let task = deps.dialect === 'pg' ? (await tasks.get(state.id, { lock: true }))! : peek.task;
+    // SQLite has one writer, and this transaction holds it: the peek is already current. On PostgreSQL
+    // task and job are read again under the run's lock.
+    const current = deps.dialect === 'pg' ? (await tasks.getWithJob(state.id, { lock: true }))! : peek;
+    let task = current.task;
     // outputs first: a final result hands over to the emitter, which reads them for `needs`
     const out = new TaskOutputGateway(trx, deps.dialect);
     await out.insertIfAbsent(task.id, acceptedOutputs(outputs));
-    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, state);
+    if (!isDone(task.status)) task = await applyState(trx, deps, outbox, runner, task, current.job, state);
     return { id: state.id, result: asResult(task.status), sentOutputs: await out.keys(task.id) };
   });
   // after the commit, before the answer: events, and the archival of a finished task's log (so a
@@ -121,16 +123,23 @@ export async function updateTask(deps: Deps, runner: RunnerRow, state: TaskState
   return result;
 }
 
-async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: RunnerRow, task: TaskRow, state: TaskStateInput): Promise<TaskRow> {
+async function applyState(
+  trx: Executor,
+  deps: Deps,
+  outbox: Outbox,
+  runner: RunnerRow,
+  task: TaskRow,
+  job: TaskJob | undefined,
+  state: TaskStateInput,
+): Promise<TaskRow> {
   const now = nowMs(deps);
   const tasks = new TaskGateway(trx, deps.dialect);
   const jobs = new JobGateway(trx, deps.dialect);
-  const job = await jobs.get(task.job_id);
   if (!job || job.task_id !== task.id || isDone(job.status)) {
     // the job was cancelled (or re-run) while this task ran: stop the task, the answer tells the runner
     await applySteps(trx, deps, task.id, state.steps);
     const status = job && job.task_id === task.id && job.status === Status.failure ? Status.failure : Status.cancelled;
-    return (await stopTask(trx, deps, outbox, task, status))!;
+    return (await stopTask(trx, deps, outbox, task, status, runner))!;
   }
   await applySteps(trx, deps, task.id, state.steps);
   if (state.result === 0) {
@@ -149,7 +158,7 @@ async function applyState(trx: Executor, deps: Deps, outbox: Outbox, runner: Run
   await jobsChanged(trx, deps, outbox, job.run_id);
   queueCommitStatuses(deps, outbox, job.run_id);
   // the authenticated runner row says whether it is ephemeral (never changed after registration)
-  if (runner.ephemeral) await deleteIfEphemeral(trx, deps, runner.id);
+  if (runner.ephemeral) await deleteIfEphemeral(trx, deps, runner);
   // the runner's scope polls again: a concurrency group it was queued behind may be free now (Forgejo bumps here too)
   await bumpScopeVersion(trx, deps.dialect, runner.owner_id, runner.repo_id, now);
   return done;

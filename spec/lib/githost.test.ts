@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { gitHost, InvalidArgument, NotFound, type Repository } from '../../lib/index.js';
 import { pushDemoCommit } from '../../examples/demo/sample-repo.js';
 import { tempDir } from '../support/temp.js';
@@ -36,6 +38,20 @@ describe('gitHost over bare repositories', () => {
     const err2 = await host.readFile(repo, 'b'.repeat(40), 'README.md').catch((e: unknown) => e);
     expect(err2).to.be.instanceOf(NotFound);
     expect(String(err2)).to.match(/commit b{40} not found in demo\/hello/);
+  });
+
+  it('takes a tree id for a missing commit, not for a commit whose path is missing', async () => {
+    const host = gitHost({ root });
+    const head = (await host.resolveRef!(repo, 'refs/heads/main'))!;
+    const tree = execFileSync('git', ['--git-dir', path.join(root, 'demo', 'hello.git'), 'rev-parse', `${head}^{tree}`], { encoding: 'utf8' }).trim();
+    for (const read of [() => host.readFile(repo, tree, 'README.md'), () => host.listFiles(repo, tree, '.forgejo/workflows'), () => host.listFiles(repo, tree, '')]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(NotFound);
+      expect(String(err)).to.match(new RegExp(`commit ${tree} not found`));
+    }
+    expect(await host.listFiles(repo, head, '')).to.include('README.md');
+    expect(await host.listFiles(repo, head, 'nope')).to.equal(null);
+    expect(await host.readFile(repo, '-p', 'README.md').catch((e: unknown) => e)).to.be.instanceOf(NotFound);
   });
 
   it('refuses names and revisions that could escape the root or pass as options', async () => {

@@ -93,6 +93,34 @@ forEachDatabase('runner protocol: UpdateTask and UpdateLog', (kind) => {
     expect((await env.knex('action_task').where({ id: Number(task.id) }).first()).status).to.equal(1);
   });
 
+  it('a heartbeat reads its job only along with its task, and a finishing ephemeral runner is not read again', async () => {
+    const r = ++repo;
+    const c = await env.runner({ scope: { repoId: r }, ephemeral: true });
+    await insertRun(env.knex, env.dialect, { repoId: r, fullName: `o/r${r}`, jobs: [{ job_id: 'j' }] });
+    const { tasks } = await c.fetchTask();
+    expect(tasks).to.have.length(1);
+    const rep = c.reporter(tasks[0]!);
+    const byId = (table: string) => new RegExp(`from [\`"]?${table}[\`"]? where [\`"]?id[\`"]? = (\\?|\\$1)`, 'i');
+    const record = async <T>(call: () => Promise<T>): Promise<{ result: T; queries: string[] }> => {
+      const queries: string[] = [];
+      const listener = (q: { sql: string }) => queries.push(q.sql);
+      env.knex.on('query', listener);
+      try {
+        return { result: await call(), queries };
+      } finally {
+        env.knex.off('query', listener);
+      }
+    };
+    const beat = await record(() => rep.sendState());
+    expect(beat.result.state!.result).to.equal(Result.UNSPECIFIED);
+    expect(beat.queries.some((q) => /join [`"]?action_run_job/i.test(q))).to.equal(true);
+    expect(beat.queries.filter((q) => byId('action_run_job').test(q))).to.deep.equal([]);
+    const done = await record(() => rep.close(Result.SUCCESS));
+    expect(done.result.state!.result).to.equal(Result.SUCCESS);
+    expect(done.queries.filter((q) => byId('action_runner').test(q))).to.deep.equal([]);
+    expect(Number((await env.knex('action_runner').where({ id: c.creds.id }).first('deleted')).deleted)).to.be.greaterThan(0);
+  });
+
   it('outputs: first write wins, Forgejo limits apply, sent_outputs lists every stored key', async () => {
     const { c, task } = await oneTask();
     const send = (outputs: Record<string, string>) => c.rpc.updateTask({ state: { id: task.id }, outputs }, { headers: c.headers() });

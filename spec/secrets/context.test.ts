@@ -253,8 +253,18 @@ forEachDatabase('task secrets', (kind) => {
       doc: { ...singleJobDoc('outer.middle.inner'), __metadata: { workflow_call_parent: 'h2' } },
     });
     const t = await insertTask(deps.knex, inner);
-    const { secrets } = await buildTaskPayload(deps.knex, deps, { run, job: inner, ...t });
+    const queries: string[] = [];
+    const listener = (q: { sql: string }) => queries.push(q.sql);
+    deps.knex.on('query', listener);
+    let secrets: Record<string, string>;
+    try {
+      ({ secrets } = await buildTaskPayload(deps.knex, deps, { run, job: inner, ...t }));
+    } finally {
+      deps.knex.off('query', listener);
+    }
     expect(secrets).to.deep.equal({ SECRET_1: 'the sky is blue -- but are you sure?', GITHUB_TOKEN: t.token, GITEA_TOKEN: t.token, FORGEJO_TOKEN: t.token });
+    // the run's jobs are read once for the whole chain of callers
+    expect(queries.filter((q) => /from [`"]?action_run_job[`"]? where [`"]?run_id[`"]? = /i.test(q))).to.have.length(1);
   });
 
   it('an explicit `secrets:` mapping is evaluated in the caller’s context (forgejo, inputs, matrix, needs, secrets, strategy, vars)', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { FailedPrecondition, InvalidArgument, NotFound } from '../../lib/errors.js';
 import { deleteSecret, listSecrets, secretsOfJob, setSecret } from '../../lib/secrets.js';
 import { rotateSecretKey } from '../../lib/keys.js';
+import { ensureSigningKey, rotateSigningKey } from '../../lib/oidc/signing-keys.js';
 import { openDatabase, migrate } from '../../lib/db.js';
 import { forEachDatabase, freshDatabaseUrl } from '../support/databases.js';
 import { fixture, openDeps, OWNER_ID, REPO_ID, type TestDeps } from './helpers.js';
@@ -141,6 +142,26 @@ forEachDatabase('secrets', (kind) => {
       await setSecret(a, repo, 'B', 'beta');
       const { run, job } = await fixture(a);
       expect(await secretsOfJob(a.knex, a, run, job)).to.deep.equal({ A: 'alpha', B: 'beta' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('an instance not yet restarted after another rotated the key refuses to make OIDC signing keys no instance could read', async () => {
+    const databaseUrl = await freshDatabaseUrl(kind);
+    const a = await openDeps(kind, { databaseUrl, secretKey: 'the first key, long enough' });
+    const b = await openDeps(kind, { databaseUrl, secretKey: 'the first key, long enough' });
+    try {
+      await rotateSecretKey(a, 'the first key, long enough', 'the rotated key, long enough');
+      const ensured = await ensureSigningKey(b).then(() => null, (e: unknown) => e);
+      expect(ensured).to.be.instanceOf(FailedPrecondition);
+      const rotated = await rotateSigningKey(b).then(() => null, (e: unknown) => e);
+      expect(rotated).to.be.instanceOf(FailedPrecondition);
+      expect(String(rotated)).to.match(/restart this instance/);
+      expect(await b.knex('action_signing_key')).to.have.length(0);
+      await ensureSigningKey(a);
+      expect(await a.knex('action_signing_key')).to.have.length(1);
     } finally {
       await a.close();
       await b.close();
