@@ -34,7 +34,7 @@ export interface RunnerInfo {
   created: string;
 }
 
-/** last_online is written at most this often per runner: an idle poll writes nothing */
+/** last_online is written at most this often per runner: idle polls in between write nothing */
 export const ONLINE_WRITE_INTERVAL = 30_000;
 /** last_active (UpdateTask/UpdateLog) at most this often: well below the 10 s idle threshold */
 export const ACTIVE_WRITE_INTERVAL = 5_000;
