@@ -1,7 +1,6 @@
 // Reads what the task payload needs from a job's stored single-job workflow
 // (action_run_job.workflow_payload): its one job, the reusable-workflow
 // metadata and whether the job asked for OIDC.
-import { parse } from 'yaml';
 
 export interface JobPayload {
   /** the whole document, {} when unparsable */
@@ -19,17 +18,7 @@ function mapping(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-export function parseJobPayload(yaml: string): JobPayload {
-  let parsed: unknown = {};
-  try {
-    parsed = parse(yaml || '{}');
-  } catch {
-    parsed = {};
-  }
-  return jobPayloadOf(parsed);
-}
-
-/** parseJobPayload over a document already parsed from the payload (null/undefined for an empty payload) */
+/** the parts of a document parsed from a payload (null/undefined for an empty payload); lib/job-facts.ts caches it per payload */
 export function jobPayloadOf(parsed: unknown): JobPayload {
   const doc: Record<string, unknown> = mapping(parsed ?? {}) ?? {};
   const jobs = mapping(doc.jobs) ?? {};

@@ -13,8 +13,8 @@ import { scopeColumns, type Scope } from './scope.js';
 import { normaliseValue, secretName } from './names.js';
 import { seal, secretAad, secretKeyOf, unseal } from './sealed.js';
 import { checkSealingKey } from './keys.js';
-import { parseJobPayload, type JobPayload } from './job-payload.js';
-import { readJobFacts } from './job-facts.js';
+import type { JobPayload } from './job-payload.js';
+import { readJobFacts, readJobPayload } from './job-facts.js';
 import { buildContext } from './context.js';
 import { variablesForRun } from './variables.js';
 import { collectNeeds, needsForExpressions } from './needs.js';
@@ -89,12 +89,12 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 function findCaller(runJobs: JobRow[], job: JobRow, parent: string): { row: JobRow; payload: JobPayload } | undefined {
   // the cached facts tell the caller; only its payload is parsed in full
   const called = runJobs.find((j) => j.id !== job.id && readJobFacts(j.workflow_payload).workflowCallId === parent);
-  if (called) return { row: called, payload: parseJobPayload(called.workflow_payload) };
+  if (called) return { row: called, payload: readJobPayload(called.workflow_payload) };
   // payloads written without call ids: the caller's key is the prefix before the last dot
   const dot = job.job_id.lastIndexOf('.');
   const prefix = dot > 0 ? job.job_id.slice(0, dot) : '';
   const candidates = runJobs.filter((j) => j.job_id === prefix);
-  if (candidates.length === 1) return { row: candidates[0]!, payload: parseJobPayload(candidates[0]!.workflow_payload) };
+  if (candidates.length === 1) return { row: candidates[0]!, payload: readJobPayload(candidates[0]!.workflow_payload) };
   return undefined;
 }
 
@@ -171,7 +171,7 @@ export async function secretsOfJob(
   /** the run's jobs, read once for the whole chain of callers */
   jobsOfRun?: JobRow[],
 ): Promise<Record<string, string>> {
-  const p = payload ?? parseJobPayload(job.workflow_payload);
+  const p = payload ?? readJobPayload(job.workflow_payload);
   if (p.workflowCallParent && depth < MAX_CALL_DEPTH) {
     const runJobs = jobsOfRun ?? (await new JobGateway(k, deps.dialect).ofRun(run.id));
     const caller = findCaller(runJobs, job, p.workflowCallParent);

@@ -7,7 +7,8 @@ import type { Executor } from '../models/base.js';
 import type { RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
 import { buildContext, oidcExtra, oidcSubject } from './context.js';
-import { parseJobPayload, wantsOidc, type JobPayload } from './job-payload.js';
+import { wantsOidc, type JobPayload } from './job-payload.js';
+import { readJobPayload } from './job-facts.js';
 import { isUntrustedFork, secretsOfJob } from './secrets.js';
 import { variablesForRun } from './variables.js';
 import { createRuntimeToken } from './oidc/runtime-token.js';
@@ -19,7 +20,7 @@ export interface TaskPayloadInput {
   taskId: number;
   /** the task's automatic token in clear text (only its hash is stored) */
   token: string;
-  /** job.workflow_payload already parsed (parseJobPayload / jobPayloadOf), when the caller has it */
+  /** job.workflow_payload already parsed (readJobPayload), when the caller has it */
   payload?: JobPayload;
 }
 
@@ -31,7 +32,7 @@ export interface TaskPayload {
 
 export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPayloadInput): Promise<TaskPayload> {
   const { run, job, taskId, token } = input;
-  const payload = input.payload ?? parseJobPayload(job.workflow_payload);
+  const payload = input.payload ?? readJobPayload(job.workflow_payload);
   const context = await buildContext(k, deps, run, { row: job, payload });
   context.token = token;
 

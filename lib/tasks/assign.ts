@@ -20,7 +20,7 @@ import type { RunnerRow } from '../../models/runners.js';
 import type { PollAuth } from '../runners.js';
 import { logFilename } from '../logs/format.js';
 import { parseWorkflowPayload, stepNamesOf } from './steps.js';
-import { jobPayloadOf } from '../job-payload.js';
+import { readJobPayload } from '../job-facts.js';
 import { buildAssignedTask, type AssignedTask } from './message.js';
 import { notQueuedBehind } from './concurrency.js';
 
@@ -175,9 +175,7 @@ async function createTask(
   requestKey: string | null,
   now: number,
 ): Promise<AssignedTask> {
-  // the payload is parsed once per claim: step names and the task payload share the document
-  const doc = parseWorkflowPayload(job.id, job.workflow_payload);
-  const names = stepNamesOf(job.id, doc);
+  const names = stepNamesOf(job.id, parseWorkflowPayload(job.id, job.workflow_payload));
   const token = generateToken();
   // claimJob allocated the task's id, so the row goes in whole, log file name included
   const taskId = job.task_id;
@@ -204,7 +202,7 @@ async function createTask(
   );
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
   outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
-  return buildAssignedTask(trx, deps, run, job, taskId, token, jobPayloadOf(doc));
+  return buildAssignedTask(trx, deps, run, job, taskId, token, readJobPayload(job.workflow_payload));
 }
 
 function repoFullName(run: RunRow): string {

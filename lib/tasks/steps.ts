@@ -1,6 +1,6 @@
 // The steps of a job's single-job workflow document, as the runner will number
 // them (0..n-1 in YAML order), named the way act names them.
-import { parse } from 'yaml';
+import { readPayloadDocument } from '../job-facts.js';
 import { ActionsError } from '../errors.js';
 import { truncateBytes } from '../text.js';
 
@@ -20,10 +20,10 @@ function stepName(step: Record<string, unknown>, index: number): string {
   return `step ${index}`;
 }
 
-/** the payload's YAML document; throws (internal) when it does not parse */
+/** the payload's YAML document (cached, frozen); throws (internal) when it does not parse */
 export function parseWorkflowPayload(jobId: number, workflowPayload: string): unknown {
   try {
-    return parse(workflowPayload);
+    return readPayloadDocument(workflowPayload);
   } catch (e) {
     throw new ActionsError('internal', `pick task: workflow of job ${jobId}: ${(e as Error).message}`);
   }

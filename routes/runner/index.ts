@@ -9,6 +9,12 @@ import { runnerRoutes } from './service.js';
 
 /** a runner's log backlog after a long outage can be large; beyond this a request is refused */
 const READ_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * Responses smaller than this go out uncompressed although the runner accepts gzip: an
+ * assigned task is a few KiB, and compressing it cost more CPU than any other part of a
+ * claim (a runner talks to its forge over a LAN or the internet, where a few KiB are nothing).
+ */
+const COMPRESS_MIN_BYTES = 64 * 1024;
 
 /**
  * connect-es answers a binary body it cannot decode or decompress with `internal` (a JSON
@@ -37,7 +43,11 @@ async function mapUndecodable(res: UniversalServerResponse): Promise<UniversalSe
 
 export function runnerProtocol(deps: Deps): RequestHandler {
   // what expressConnectMiddleware does, with the decode-error mapping between handler and response
-  const router = createConnectRouter({ readMaxBytes: READ_MAX_BYTES, acceptCompression: [compressionGzip, compressionBrotli] });
+  const router = createConnectRouter({
+    readMaxBytes: READ_MAX_BYTES,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    compressMinBytes: COMPRESS_MIN_BYTES,
+  });
   runnerRoutes(deps)(router);
   const paths = new Map(router.handlers.map((h) => [h.requestPath, h]));
   return (req, res, next) => {

@@ -59,9 +59,11 @@ export interface DrainResult {
  * Runs `runners` clients (spread round-robin over `baseUrls`) until `total`
  * tasks have been completed or `deadlineMs` passed. Each client polls like a
  * forgejo-runner (request key, tasks version) and finishes every task with
- * one log line and a success result.
+ * one log line and a success result; with `finish: false` a task counts once
+ * it is claimed, and stays running.
  */
-export async function drain(clients: RunnerClient[], total: number, deadlineMs = 60_000): Promise<DrainResult> {
+export async function drain(clients: RunnerClient[], total: number, deadlineMs = 60_000, opts: { finish?: boolean } = {}): Promise<DrainResult> {
+  const finish = opts.finish ?? true;
   let completed = 0;
   let errors = 0;
   let fetches = 0;
@@ -86,6 +88,10 @@ export async function drain(clients: RunnerClient[], total: number, deadlineMs =
           continue;
         }
         for (const t of tasks) {
+          if (!finish) {
+            completed++;
+            continue;
+          }
           try {
             await c.runTask(t, { lines: 1 });
             completed++;
