@@ -16,10 +16,10 @@ import { insertManyJobs, testDeps } from '../spec/support/fixtures.js';
 import { RunnerClient } from '../spec/support/runner-client.js';
 import { drain, drainOutcome, startInstance } from '../spec/runner/support/drain.js';
 
-/** CPU time of a process so far (Linux /proc), in ms */
-function cpuMs(pid: number): number {
+/** CPU time of a process so far (Linux /proc), in ms: user and system */
+function cpuMs(pid: number): { user: number; system: number } {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
 }
 
 const JOBS = Number(process.env.CLAIM_JOBS ?? 500);
@@ -40,7 +40,13 @@ async function drainOnce(db: DbKind, instances: number, finish: boolean) {
     const clientBefore = process.cpuUsage();
     const result = await drain(clients, JOBS, 300_000, { finish });
     const client = process.cpuUsage(clientBefore);
-    const serverCpu = servers.reduce((n, s, i) => n + cpuMs(s.child.pid!) - cpuBefore[i]!, 0);
+    const serverCpu = servers.reduce(
+      (n, s, i) => {
+        const now = cpuMs(s.child.pid!);
+        return { user: n.user + now.user - cpuBefore[i]!.user, system: n.system + now.system - cpuBefore[i]!.system };
+      },
+      { user: 0, system: 0 },
+    );
     const outcome = await drainOutcome(database.knex);
     const figures = {
       tasks_per_s: Math.round((result.completed / result.ms) * 1000 * 10) / 10,
@@ -49,7 +55,7 @@ async function drainOnce(db: DbKind, instances: number, finish: boolean) {
     };
     console.log(
       `${db} x${instances} ${finish ? 'claimed and finished' : 'claimed'}: ${result.completed} tasks in ${result.ms} ms, ${result.fetches} fetches (${result.empty} without a task);` +
-        ` CPU per task: instances ${(serverCpu / result.completed).toFixed(2)} ms, runner clients ${((client.user + client.system) / 1000 / result.completed).toFixed(2)} ms`,
+        ` CPU per task: instances ${((serverCpu.user + serverCpu.system) / result.completed).toFixed(2)} ms (system ${(serverCpu.system / result.completed).toFixed(2)}), runner clients ${((client.user + client.system) / 1000 / result.completed).toFixed(2)} ms`,
     );
     return figures;
   } finally {

@@ -169,5 +169,10 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
  * under it.
  */
 export async function jobsClaimed(k: Executor, deps: Deps, outbox: Outbox, run: RunRow): Promise<void> {
-  await recomputeRunStatus(k, deps, outbox, run.id, { run });
+  // A claim turns waiting jobs running and nothing else, and the run's status is the aggregate
+  // of its jobs' (every change of a job recomputes it under the run lock). So the new status
+  // follows from the old one without reading the jobs: with a running job among them, the
+  // aggregate is cancelled or failure when one of those is there already, running otherwise.
+  const status = run.status === Status.cancelled || run.status === Status.failure ? run.status : Status.running;
+  await recomputeRunStatus(k, deps, outbox, run.id, { run, status });
 }

@@ -11,23 +11,27 @@ import type { Outbox } from './outbox.js';
 /**
  * `opts.run`: the run row, read under its lock in this transaction (saves the
  * re-read); `opts.statuses`: the current statuses of all its jobs, when the
- * caller has just read them under the run lock.
+ * caller has just read them under the run lock; `opts.status`: the aggregate
+ * itself, when the caller knows it without reading the jobs.
  */
 export async function recomputeRunStatus(
   k: Executor,
   deps: Deps,
   outbox: Outbox,
   runId: number,
-  opts: { run?: RunRow; statuses?: number[] } = {},
+  opts: { run?: RunRow; statuses?: number[]; status?: Status } = {},
 ): Promise<RunRow | undefined> {
   const runs = new RunGateway(k, deps.dialect);
   const run = opts.run ?? (await runs.get(runId, { lock: true }));
   if (!run) return undefined;
-  // only the statuses matter here: the payloads are not read
-  const statuses = opts.statuses ?? (await new JobGateway(k, deps.dialect).statusesOfRun(runId));
-  // a run with no jobs keeps its status (Forgejo leaves it waiting)
-  if (statuses.length === 0) return run;
-  const status = aggregateStatus(statuses);
+  let status = opts.status;
+  if (status === undefined) {
+    // only the statuses matter here: the payloads are not read
+    const statuses = opts.statuses ?? (await new JobGateway(k, deps.dialect).statusesOfRun(runId));
+    // a run with no jobs keeps its status (Forgejo leaves it waiting)
+    if (statuses.length === 0) return run;
+    status = aggregateStatus(statuses);
+  }
   const now = nowMs(deps);
   const fields: Partial<RunRow> = {};
   if (status !== run.status) fields.status = status;

@@ -4,7 +4,7 @@
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { ActionsError, NotFound } from './errors.js';
-import type { Executor } from '../models/base.js';
+import type { Executor, ScopedRow } from '../models/base.js';
 import { advisoryXactLock } from '../models/base.js';
 import { SecretGateway } from '../models/secrets.js';
 import { JobGateway, type JobRow } from '../models/jobs.js';
@@ -65,8 +65,8 @@ export async function listSecrets(deps: Deps, scope: Scope): Promise<SecretInfo[
 }
 
 /** instance, owner and repository secrets of a run, decrypted; the narrower scope wins on a name */
-async function storedSecretsForRun(k: Executor, deps: Deps, ownerId: number, repoId: number): Promise<Record<string, string>> {
-  const rows = await new SecretGateway(k, deps.dialect).forRun(ownerId, repoId);
+async function storedSecretsForRun(k: Executor, deps: Deps, ownerId: number, repoId: number, read?: ScopedRow[]): Promise<Record<string, string>> {
+  const rows = read ?? (await new SecretGateway(k, deps.dialect).forRun(ownerId, repoId));
   const key = secretKeyOf(deps);
   const out: Record<string, string> = {};
   for (const r of rows) {
@@ -161,27 +161,29 @@ export function isUntrustedFork(run: RunRow, job: JobRow): boolean {
   return (run.is_fork_pull_request || job.is_fork_pull_request) && run.trigger_event !== 'pull_request_target';
 }
 
-export async function secretsOfJob(
-  k: Executor,
-  deps: Deps,
-  run: RunRow,
-  job: JobRow,
-  payload?: JobPayload,
-  depth = 0,
+export interface SecretsOfJobOptions {
+  /** job.workflow_payload, read already */
+  payload?: JobPayload;
   /** the run's jobs, read once for the whole chain of callers */
-  jobsOfRun?: JobRow[],
-): Promise<Record<string, string>> {
-  const p = payload ?? readJobPayload(job.workflow_payload);
+  jobsOfRun?: JobRow[];
+  /** the run's stored secret rows (secretsAndVariablesForRun), read already */
+  stored?: ScopedRow[];
+  depth?: number;
+}
+
+export async function secretsOfJob(k: Executor, deps: Deps, run: RunRow, job: JobRow, opts: SecretsOfJobOptions = {}): Promise<Record<string, string>> {
+  const p = opts.payload ?? readJobPayload(job.workflow_payload);
+  const depth = opts.depth ?? 0;
   if (p.workflowCallParent && depth < MAX_CALL_DEPTH) {
-    const runJobs = jobsOfRun ?? (await new JobGateway(k, deps.dialect).ofRun(run.id));
+    const runJobs = opts.jobsOfRun ?? (await new JobGateway(k, deps.dialect).ofRun(run.id));
     const caller = findCaller(runJobs, job, p.workflowCallParent);
     if (!caller) return {};
-    const callerSecrets = await secretsOfJob(k, deps, run, caller.row, caller.payload, depth + 1, runJobs);
+    const callerSecrets = await secretsOfJob(k, deps, run, caller.row, { ...opts, payload: caller.payload, depth: depth + 1, jobsOfRun: runJobs });
     const declared = caller.payload.job.secrets;
     if (declared === 'inherit') return callerSecrets;
     if (!isMapping(declared)) return {};
     return evaluateCallSecrets(k, deps, run, runJobs, caller, declared, callerSecrets);
   }
   if (isUntrustedFork(run, job)) return {};
-  return storedSecretsForRun(k, deps, run.owner_id, run.repo_id);
+  return storedSecretsForRun(k, deps, run.owner_id, run.repo_id, opts.stored);
 }

@@ -3,14 +3,14 @@
 // when a job is claimed and again when a request-key replay re-issues the
 // task with a new token (the runtime token is then re-signed too).
 import type { Deps } from './deps.js';
-import type { Executor } from '../models/base.js';
+import { secretsAndVariablesForRun, type Executor } from '../models/base.js';
 import type { RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
 import { buildContext, oidcExtra, oidcSubject } from './context.js';
 import { wantsOidc, type JobPayload } from './job-payload.js';
 import { readJobPayload } from './job-facts.js';
 import { isUntrustedFork, secretsOfJob } from './secrets.js';
-import { variablesForRun } from './variables.js';
+import { variablesFromRows } from './variables.js';
 import { createRuntimeToken } from './oidc/runtime-token.js';
 import { idTokenRequestUrl } from './oidc/urls.js';
 
@@ -51,9 +51,11 @@ export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPaylo
     context.forgejo_actions_id_token_request_url = idTokenRequestUrl(deps, run.id);
   }
 
-  const secrets = await secretsOfJob(k, deps, run, job, payload);
+  // one statement for both: on PostgreSQL each is a round trip
+  const stored = await secretsAndVariablesForRun(k, deps.dialect, run.owner_id, run.repo_id);
+  const secrets = await secretsOfJob(k, deps, run, job, { payload, stored: stored.secrets });
   // the task token always wins over a user secret of the same name
   Object.assign(secrets, { GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token });
-  const vars = await variablesForRun(k, deps.dialect, run.owner_id, run.repo_id);
+  const vars = variablesFromRows(stored.variables);
   return { context, secrets, vars };
 }

@@ -3,7 +3,7 @@
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { Conflict, NotFound } from './errors.js';
-import type { Executor } from '../models/base.js';
+import type { Executor, ScopedRow } from '../models/base.js';
 import type { Dialect } from './db.js';
 import { VariableGateway, type VariableRow } from '../models/variables.js';
 import { scopeColumns, type Scope } from './scope.js';
@@ -111,7 +111,12 @@ export async function deleteVariable(deps: Deps, scope: Scope, name: string): Pr
 
 /** the `vars` of a run: instance, then owner, then repository (later wins); fork pull requests see them too */
 export async function variablesForRun(k: Executor, dialect: Dialect, ownerId: number, repoId: number): Promise<Record<string, string>> {
+  return variablesFromRows(await new VariableGateway(k, dialect).forRun(ownerId, repoId));
+}
+
+/** the `vars` map of rows in scope order (VariableGateway.forRun, secretsAndVariablesForRun) */
+export function variablesFromRows(rows: ScopedRow[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const r of await new VariableGateway(k, dialect).forRun(ownerId, repoId)) out[r.name] = r.data;
+  for (const r of rows) out[r.name] = r.data;
   return out;
 }

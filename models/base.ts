@@ -48,17 +48,36 @@ export interface ScopedRow {
   updated: number;
 }
 
+const SCOPE_OF_RUN = '(owner_id = 0 and repo_id = 0) or (owner_id = ? and repo_id = 0 and owner_id <> 0) or (owner_id = 0 and repo_id = ? and repo_id <> 0)';
+const SCOPE_ORDER = 'case when repo_id <> 0 then 2 when owner_id <> 0 then 1 else 0 end';
+
 /**
  * The rows of `table` a run of repository `repoId` (owned by `ownerId`) sees:
  * instance, then owner, then repository rows, so that a caller building a
- * map lets the narrower scope win. Read on every claim, through the driver.
+ * map lets the narrower scope win.
  */
 export async function scopedRowsForRun(k: Executor, dialect: Dialect, table: 'action_secret' | 'action_variable', ownerId: number, repoId: number): Promise<ScopedRow[]> {
-  return nativeRows<ScopedRow>(
+  return nativeRows<ScopedRow>(k, dialect, `select * from ${table} where ${SCOPE_OF_RUN} order by ${SCOPE_ORDER}, id`, [ownerId, repoId]);
+}
+
+export interface SecretsAndVariables {
+  secrets: ScopedRow[];
+  variables: ScopedRow[];
+}
+
+/** scopedRowsForRun of both tables in one statement: a claim needs both, and on PostgreSQL a statement is a round trip */
+export async function secretsAndVariablesForRun(k: Executor, dialect: Dialect, ownerId: number, repoId: number): Promise<SecretsAndVariables> {
+  const cols = 'id, owner_id, repo_id, name, data, created, updated';
+  // a union orders by its output columns only: the scope rank is one
+  const rows = await nativeRows<ScopedRow & { kind__: number; rank__: number }>(
     k,
     dialect,
-    `select * from ${table} where (owner_id = 0 and repo_id = 0) or (owner_id = ? and repo_id = 0 and owner_id <> 0) or (owner_id = 0 and repo_id = ? and repo_id <> 0)` +
-      ' order by case when repo_id <> 0 then 2 when owner_id <> 0 then 1 else 0 end, id',
-    [ownerId, repoId],
+    `select 0 as kind__, ${SCOPE_ORDER} as rank__, ${cols} from action_secret where ${SCOPE_OF_RUN}` +
+      ` union all select 1 as kind__, ${SCOPE_ORDER} as rank__, ${cols} from action_variable where ${SCOPE_OF_RUN}` +
+      ' order by kind__, rank__, id',
+    [ownerId, repoId, ownerId, repoId],
   );
+  const out: SecretsAndVariables = { secrets: [], variables: [] };
+  for (const { kind__, rank__: _rank, ...row } of rows) (Number(kind__) === 0 ? out.secrets : out.variables).push(row);
+  return out;
 }

@@ -4,6 +4,7 @@ import type { Dialect } from '../lib/db.js';
 import { bool, jsonArray, type Executor, type Gateway } from './base.js';
 import { toJob, type JobRow } from './jobs.js';
 import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
+import { TaskStepGateway } from './task-steps.js';
 
 export interface TaskRow {
   id: number;
@@ -104,9 +105,27 @@ export class TaskGateway implements Gateway {
   }
 
   /** inserts a task with the id claimJob allocated for it */
-  async insertWithId(task: NewTask & { id: number; log_filename: string }): Promise<void> {
+  /**
+   * The task row (its id allocated by the claim) and its steps, named in order, all in
+   * `stepStatus`. On PostgreSQL one statement, whatever the number of steps (they go in as
+   * one array parameter, so the statement text stays the same and is prepared once).
+   */
+  async insertWithSteps(task: NewTask & { id: number; log_filename: string }, stepNames: string[], stepStatus: number): Promise<void> {
     const { sql, bindings } = insertSql('action_task', task);
+    if (this.dialect === 'pg') {
+      await nativeRows(
+        this.k,
+        this.dialect,
+        `with task as (${sql}) insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)` +
+          ' select ?, s.name, s.ord - 1, ?, ?, 0, 0, 0, 0 from unnest(?::text[]) with ordinality as s(name, ord)',
+        [...bindings, task.id, task.repo_id, stepStatus, stepNames],
+      );
+      return;
+    }
     await nativeRows(this.k, this.dialect, sql, bindings);
+    await new TaskStepGateway(this.k, this.dialect).insertMany(
+      stepNames.map((name, index) => ({ task_id: task.id, name, index, repo_id: task.repo_id, status: stepStatus, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
+    );
   }
 
   async update(id: number, fields: Partial<Omit<TaskRow, 'id'>>, where: Partial<Pick<TaskRow, 'status' | 'log_in_storage' | 'log_length'>> = {}): Promise<number> {

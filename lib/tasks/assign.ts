@@ -14,7 +14,6 @@ import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js
 import { RunGateway, type RunRow } from '../../models/runs.js';
 import { JobGateway, type JobRow } from '../../models/jobs.js';
 import { TaskGateway, type TaskRow } from '../../models/tasks.js';
-import { TaskStepGateway } from '../../models/task-steps.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
 import type { PollAuth } from '../runners.js';
@@ -179,26 +178,27 @@ async function createTask(
   const token = generateToken();
   // claimJob allocated the task's id, so the row goes in whole, log file name included
   const taskId = job.task_id;
-  await new TaskGateway(trx, deps.dialect).insertWithId({
-    id: taskId,
-    log_filename: logFilename(repoFullName(run), taskId),
-    job_id: job.id,
-    attempt: job.attempt,
-    runner_id: runner.id,
-    status: Status.running,
-    started: now,
-    stopped: 0,
-    repo_id: job.repo_id,
-    owner_id: job.owner_id,
-    commit_sha: job.commit_sha,
-    is_fork_pull_request: job.is_fork_pull_request,
-    token_hash: hashToken(token),
-    runner_request_key: requestKey,
-    created: now,
-    updated: now,
-  });
-  await new TaskStepGateway(trx, deps.dialect).insertMany(
-    names.map((name, index) => ({ task_id: taskId, name, index, repo_id: job.repo_id, status: Status.waiting, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
+  await new TaskGateway(trx, deps.dialect).insertWithSteps(
+    {
+      id: taskId,
+      log_filename: logFilename(repoFullName(run), taskId),
+      job_id: job.id,
+      attempt: job.attempt,
+      runner_id: runner.id,
+      status: Status.running,
+      started: now,
+      stopped: 0,
+      repo_id: job.repo_id,
+      owner_id: job.owner_id,
+      commit_sha: job.commit_sha,
+      is_fork_pull_request: job.is_fork_pull_request,
+      token_hash: hashToken(token),
+      runner_request_key: requestKey,
+      created: now,
+      updated: now,
+    },
+    names,
+    Status.waiting,
   );
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
   outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
