@@ -84,6 +84,6 @@ async function measure(db: DbKind, instances: number) {
 const only = process.env.CLAIM_DATABASES?.split(',');
 const results = [];
 if (!only || only.includes('sqlite')) results.push(await measure('sqlite', 1));
-if (!only || only.includes('postgres')) results.push(await measure('postgres', 2));
+if (!only || only.includes('postgres')) results.push(await measure("postgres", Number(process.env.CLAIM_PG_INSTANCES ?? 2)));
 await stopPostgresCluster();
 console.log(JSON.stringify({ bench: 'claim', results }));

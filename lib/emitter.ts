@@ -7,10 +7,10 @@
 // timer, so a crash between two steps cannot strand a run.
 //
 // LOCK ORDER (PostgreSQL): a transaction that changes jobs of a run takes the
-// run's row lock FIRST (lockRun), then touches job rows. The claim path is the
-// one exception: it holds a job row (FOR UPDATE SKIP LOCKED) and must then take
-// the run with tryLockRunRow (SKIP LOCKED), treating a busy run as a lost race, so
-// no two transactions ever wait on each other in opposite orders.
+// run's row lock FIRST (lockRun), then touches job rows. The claim path keeps the
+// order without waiting: its candidate query locks the runs with SKIP LOCKED
+// (TaskGateway.candidates, a busy run is a lost race), then it claims the job,
+// so no two transactions ever wait on each other in opposite orders.
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
@@ -20,7 +20,7 @@ import type { Outbox } from './outbox.js';
 import { recomputeRunStatus } from './run-status.js';
 import { isDone, Status, statusName } from './status.js';
 import { readJobFacts, type JobPayloadFacts } from './job-facts.js';
-import { RunGateway, type RunRow } from '../models/runs.js';
+import type { RunRow } from '../models/runs.js';
 import { TaskGateway } from '../models/tasks.js';
 import { TaskOutputGateway } from '../models/task-outputs.js';
 import { collectNeeds } from './needs.js';
@@ -34,10 +34,6 @@ export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: n
   return (await nativeFirst(k, deps.dialect, `select id from action_run where id = ?${lock}`, [runId])) !== undefined;
 }
 
-/** Takes the run's row lock only if nobody holds it (the claim path) and returns the run row read under it, or undefined when busy or gone. */
-export async function tryLockRunRow(k: Executor, deps: Pick<Deps, 'dialect'>, runId: number): Promise<RunRow | undefined> {
-  return new RunGateway(k, deps.dialect).get(runId, { lock: true, skipLocked: true });
-}
 
 const failedish = new Set<number>([Status.failure, Status.cancelled, Status.skipped]);
 
@@ -165,8 +161,8 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
  * The emitter's work after a claim. A claim turns waiting jobs into running
  * ones and nothing else: no blocked job can become ready (needs wait for done
  * jobs) and nothing is re-planned, so only the run status can follow. The
- * caller holds the run lock (tryLockRunRow) and passes the run row it read
- * under it.
+ * caller holds the run lock (TaskGateway.candidates) and passes the run row
+ * it read under it.
  */
 export async function jobsClaimed(k: Executor, deps: Deps, outbox: Outbox, run: RunRow): Promise<void> {
   // A claim turns waiting jobs running and nothing else, and the run's status is the aggregate

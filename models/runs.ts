@@ -56,9 +56,9 @@ export function toRun(r: Record<string, unknown> | undefined): RunRow | undefine
 export class RunGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
-  /** `lock`: FOR UPDATE on PostgreSQL; with `skipLocked`, a row another transaction holds reads as undefined */
-  async get(id: number, opts: { lock?: boolean; skipLocked?: boolean } = {}): Promise<RunRow | undefined> {
-    const lock = !opts.lock || this.dialect !== 'pg' ? '' : opts.skipLocked ? ' for update skip locked' : ' for update';
+  /** `lock`: FOR UPDATE on PostgreSQL */
+  async get(id: number, opts: { lock?: boolean } = {}): Promise<RunRow | undefined> {
+    const lock = opts.lock && this.dialect === 'pg' ? ' for update' : '';
     return toRun(await nativeFirst(this.k, this.dialect, `select * from action_run where id = ?${lock}`, [id]));
   }
 

@@ -1,8 +1,9 @@
 // Gateway for action_task and for claiming waiting jobs (the row claim that
 // turns a waiting job into a running task).
 import type { Dialect } from '../lib/db.js';
-import { bool, jsonArray, type Executor, type Gateway } from './base.js';
+import { bool, type Executor, type Gateway } from './base.js';
 import { toJob, type JobRow } from './jobs.js';
+import { toRun, type RunRow } from './runs.js';
 import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
 import { TaskStepGateway } from './task-steps.js';
 
@@ -47,9 +48,9 @@ export type TaskJob = Pick<JobRow, 'id' | 'run_id' | 'repo_id' | 'task_id' | 'st
 /** a claimable job as candidates() reads it */
 export interface Candidate {
   id: number;
-  run_id: number;
-  runs_on: string[];
   updated: number;
+  /** the job's run, locked on PostgreSQL */
+  run: RunRow;
 }
 
 export interface CandidateScope {
@@ -133,15 +134,39 @@ export class TaskGateway implements Gateway {
   }
 
   /**
-   * A page of claimable jobs visible to a scope, oldest first (Forgejo's
-   * `updated, id` order). A plain read: the claim itself is conditional, so
-   * a stale page only costs a failed claim. `extra` is a further SQL
-   * condition on `j` (the concurrency queue-behind rule).
+   * A page of claimable jobs visible to a scope whose every `runs-on` label is
+   * among `labels` (Forgejo's ItRunsOn: neither side empty), oldest first
+   * (Forgejo's `updated, id` order), each with its run. On PostgreSQL the runs
+   * come locked (`for update skip locked`: lock order is run, then job), and a
+   * job whose run another transaction holds is left out; on SQLite the
+   * transaction is the only writer. The claim itself is conditional, so a stale
+   * row only costs a failed claim. `extra` is a further SQL condition on `j`
+   * (the concurrency queue-behind rule).
    */
-  async candidates(scope: CandidateScope, limit: number, afterId: { updated: number; id: number } | null, extra?: string): Promise<Candidate[]> {
-    // only what choosing needs: the claim returns the whole row (payloads of a 100-row page are not read)
-    let sql = 'select j.id, j.run_id, j.runs_on, j.updated from action_run_job j where j.status = 5 and j.task_id = 0';
-    const bindings: unknown[] = [];
+  async candidates(scope: CandidateScope, labels: string[], limit: number, afterId: { updated: number; id: number } | null, extra?: string): Promise<Candidate[]> {
+    if (labels.length === 0) return [];
+    const { sql, bindings } = this.candidateQuery(scope, labels, afterId, extra);
+    const lock = this.dialect === 'pg' ? ' for update of r skip locked' : '';
+    // only what choosing needs from the job: the claim returns its whole row (payloads of a page are not read)
+    const rows = await nativeRows(this.k, this.dialect, `select j.id as job_id__, j.updated as job_updated__, r.* ${sql} order by j.updated, j.id limit ?${lock}`, [...bindings, limit]);
+    return rows.map(({ job_id__, job_updated__, ...run }) => ({ id: Number(job_id__), updated: Number(job_updated__), run: toRun(run)! }));
+  }
+
+  /** whether any job is claimable by `labels` in the scope, locked or not: a short locked page may have skipped some */
+  async anyCandidate(scope: CandidateScope, labels: string[], extra?: string): Promise<boolean> {
+    if (labels.length === 0) return false;
+    const { sql, bindings } = this.candidateQuery(scope, labels, null, extra);
+    return (await nativeRows(this.k, this.dialect, `select 1 as x ${sql} limit 1`, bindings)).length > 0;
+  }
+
+  private candidateQuery(scope: CandidateScope, labels: string[], afterId: { updated: number; id: number } | null, extra?: string): { sql: string; bindings: unknown[] } {
+    // runs_on is a JSON array of strings, as the runner's labels
+    const labelsMatch =
+      this.dialect === 'pg'
+        ? 'jsonb_array_length(j.runs_on::jsonb) > 0 and j.runs_on::jsonb <@ ?::jsonb'
+        : 'json_array_length(j.runs_on) > 0 and not exists (select 1 from json_each(j.runs_on) l where l.value not in (select value from json_each(?)))';
+    let sql = `from action_run_job j join action_run r on r.id = j.run_id where j.status = 5 and j.task_id = 0 and ${labelsMatch}`;
+    const bindings: unknown[] = [JSON.stringify(labels)];
     if (scope.repoId > 0) {
       sql += ' and j.repo_id = ?';
       bindings.push(scope.repoId);
@@ -154,18 +179,9 @@ export class TaskGateway implements Gateway {
       bindings.push(afterId.updated, afterId.updated, afterId.id);
     }
     if (extra) sql += ` and ${extra}`;
-    sql += ' order by j.updated, j.id limit ?';
-    bindings.push(limit);
-    const rows = await nativeRows(this.k, this.dialect, sql, bindings);
-    return rows.map((r) => ({ id: Number(r.id), run_id: Number(r.run_id), runs_on: jsonArray(r.runs_on), updated: Number(r.updated) }));
+    return { sql, bindings };
   }
 
-  /**
-   * The row claim: takes a waiting, unclaimed job for a task in the caller's
-   * transaction. On PostgreSQL a row another transaction holds is skipped
-   * instead of waited for; either way exactly one claimer can change the row.
-   * Returns the claimed job, or undefined when it is no longer claimable.
-   */
   async claimJob(jobId: number, now: number): Promise<JobRow | undefined> {
     // The task's id is allocated in the same statement, so the job points at its task at once and the task
     // row (inserted next, with that id and its log file name) needs no second write. PostgreSQL takes it

@@ -7,7 +7,7 @@ import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
 import { queueCommitStatuses } from '../commit-status.js';
-import { jobsClaimed, tryLockRunRow } from '../emitter.js';
+import { jobsClaimed } from '../emitter.js';
 import { generateToken, hashToken } from '../tokens.js';
 import { Status } from '../status.js';
 import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js';
@@ -25,7 +25,6 @@ import { notQueuedBehind } from './concurrency.js';
 
 /** the most tasks one call hands out, whatever capacity the runner claims */
 export const MAX_TASKS_PER_FETCH = 64;
-const PAGE = 100;
 const MAX_REQUEST_KEY = 255;
 
 export interface FetchInput {
@@ -38,13 +37,6 @@ export interface FetchInput {
 export interface FetchResult {
   tasks: AssignedTask[];
   tasksVersion: number;
-}
-
-/** Forgejo's ItRunsOn: every runs-on label among the runner's, and neither side empty */
-export function runsOn(runnerLabels: string[], jobLabels: string[]): boolean {
-  if (runnerLabels.length === 0 || jobLabels.length === 0) return false;
-  const have = new Set(runnerLabels);
-  return jobLabels.every((l) => have.has(l));
 }
 
 export function checkFetchInput(input: FetchInput): void {
@@ -114,35 +106,23 @@ async function pick(
   requestKey: string | null,
 ): Promise<{ tasks: AssignedTask[]; contended: boolean }> {
   const tasksGw = new TaskGateway(trx, deps.dialect);
-  // the runs this transaction locked, each read under its lock
-  const lockedRuns = new Map<number, RunRow>();
-  // the runs a task was created in
+  const scope = rowsRunnerScope(runner);
+  // the runs a task was created in, each as read under its lock
   const runs = new Map<number, RunRow>();
   const tasks: AssignedTask[] = [];
   let contended = false;
   let after: { updated: number; id: number } | null = null;
   const now = nowMs(deps);
-  // the first page is sized to the capacity (most fetches want one task and find it among the first
-  // few candidates); later pages, reached only after lost races or label mismatches, are full size
-  let pageSize = Math.min(PAGE, capacity * 2 + 8);
   while (tasks.length < capacity) {
-    const page = await tasksGw.candidates(rowsRunnerScope(runner), pageSize, after, notQueuedBehind);
+    // exactly as many as are missing: on PostgreSQL every row of the page locks its run until the commit
+    const wanted = capacity - tasks.length;
+    const page = await tasksGw.candidates(scope, runner.labels, wanted, after, notQueuedBehind);
     for (const candidate of page) {
-      if (tasks.length >= capacity) break;
-      if (!runsOn(runner.labels, candidate.runs_on)) continue;
-      // lock order is run, then job (lib/emitter.ts): a run another transaction holds is a lost race, not a wait
-      let run = lockedRuns.get(candidate.run_id);
-      if (!run) {
-        run = await tryLockRunRow(trx, deps, candidate.run_id);
-        if (!run) {
-          // held by another transaction (or deleted meanwhile: then the claim below would find no job either)
-          contended = true;
-          continue;
-        }
-        lockedRuns.set(run.id, run);
-      }
+      // the first read of a run in this transaction is the one under its lock
+      const run = runs.get(candidate.run.id) ?? candidate.run;
       const job = await tasksGw.claimJob(candidate.id, now);
       if (!job) {
+        // claimed or changed since the page was read
         contended = true;
         continue;
       }
@@ -150,10 +130,13 @@ async function pick(
       runs.set(run.id, run);
       tasks.push(await createTask(trx, deps, outbox, runner, run, job, requestKey, now));
     }
-    if (page.length < pageSize) break;
+    if (page.length < wanted) {
+      // a lost race must not read as "no work": on PostgreSQL a short page may have skipped jobs whose run another transaction holds
+      if (deps.dialect === 'pg' && !contended && tasks.length < capacity) contended = await tasksGw.anyCandidate(scope, runner.labels, notQueuedBehind);
+      break;
+    }
     const last = page[page.length - 1]!;
     after = { updated: last.updated, id: last.id };
-    pageSize = PAGE;
   }
   // the runs are locked already; a claim can change nothing but each run's status (lib/emitter.ts jobsClaimed)
   for (const runId of [...runs.keys()].sort((a, b) => a - b)) {
