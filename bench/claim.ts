@@ -80,10 +80,10 @@ async function measure(db: DbKind, instances: number) {
   };
 }
 
-// CLAIM_CYCLE=0 skips the full-cycle drain; CLAIM_DATABASES=sqlite (or postgres) measures one side only, for profiling
+// CLAIM_CYCLE=0 skips the full-cycle drain; CLAIM_PG_INSTANCES sets the PostgreSQL instance count (2); CLAIM_DATABASES=sqlite (or postgres) measures one side only, for profiling
 const only = process.env.CLAIM_DATABASES?.split(',');
 const results = [];
 if (!only || only.includes('sqlite')) results.push(await measure('sqlite', 1));
-if (!only || only.includes('postgres')) results.push(await measure("postgres", Number(process.env.CLAIM_PG_INSTANCES ?? 2)));
+if (!only || only.includes('postgres')) results.push(await measure('postgres', Number(process.env.CLAIM_PG_INSTANCES ?? 2)));
 await stopPostgresCluster();
 console.log(JSON.stringify({ bench: 'claim', results }));

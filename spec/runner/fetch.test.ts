@@ -1,4 +1,7 @@
+import { gzipSync } from 'node:zlib';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { expect } from 'chai';
+import { FetchTaskRequestSchema, FetchTaskResponseSchema } from '../../proto/gen/runner/v1/messages_pb.js';
 import { forEachDatabase } from '../support/databases.js';
 import { insertRun } from '../support/fixtures.js';
 import { RunnerClient, Result } from '../support/runner-client.js';
@@ -75,6 +78,43 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     }
     const ok = await env.runner({ scope: { repoId: r }, labels: ['gpu', 'linux', 'extra'] });
     expect((await ok.fetchTask()).tasks).to.have.length(1);
+  });
+
+  it('a job without runs-on labels goes to no runner, and older jobs it cannot run do not hide a newer one it can', async () => {
+    const r = nextRepo();
+    // oldest first: the empty and the mismatching job come before the one this runner can take
+    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'none', runs_on: [] }] });
+    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'gpu', runs_on: ['gpu'] }] });
+    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'linux', runs_on: ['linux'] }] });
+    const c = await env.runner({ scope: { repoId: r }, labels: ['linux'], capacity: 5 });
+    const got = await c.fetchTask();
+    expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal(['linux']);
+    const waiting = await env.knex('action_run_job').where({ repo_id: r, status: 5 }).orderBy('id').pluck('job_id');
+    expect(waiting).to.deep.equal(['none', 'gpu']);
+  });
+
+  it('answers an assigned task uncompressed although the runner accepts gzip, and still reads a gzip-compressed request', async () => {
+    const r = nextRepo();
+    const c = await env.runner({ scope: { repoId: r } });
+    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'j' }] });
+    const request = gzipSync(toBinary(FetchTaskRequestSchema, create(FetchTaskRequestSchema, { tasksVersion: 0n })));
+    const res = await fetch(`${env.baseUrl}/api/actions/runner.v1.RunnerService/FetchTask`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/proto',
+        'connect-protocol-version': '1',
+        'content-encoding': 'gzip',
+        'accept-encoding': 'gzip',
+        'x-runner-uuid': c.creds.uuid,
+        'x-runner-token': c.creds.token,
+      },
+      body: request,
+    });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-encoding')).to.equal(null);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const answer = fromBinary(FetchTaskResponseSchema, body);
+    expect((answer.task?.context as { job?: string } | undefined)?.job).to.equal('j');
   });
 
   it('a runner sees the jobs of its scope only: repository, owner, instance', async () => {
