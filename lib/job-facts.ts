@@ -57,9 +57,10 @@ interface Entry {
 // payload string), so the parse is cached by the payload text itself: a claim,
 // the emitter and commit statuses read the same jobs again and again, and YAML
 // parsing was the largest part of a claim. Bounded by entries and by the payload
-// bytes held as keys; least recently used first out.
+// text held (a parsed document takes several times its text in memory); least
+// recently used first out.
 const MAX_ENTRIES = 2_000;
-const MAX_KEY_CHARS = 16 * 1024 * 1024;
+const MAX_KEY_CHARS = 4 * 1024 * 1024;
 const cache = new Map<string, Entry>();
 let cachedChars = 0;
 
@@ -97,7 +98,7 @@ export function readPayloadDocument(text: string): unknown {
 /** the payload's parts, cached: an unparsable payload reads as an empty document; every part is frozen */
 export function readJobPayload(text: string): JobPayload {
   const entry = entryOf(text);
-  entry.payload ??= Object.freeze(jobPayloadOf(entry.error ? {} : entry.doc));
+  entry.payload ??= deepFreeze(jobPayloadOf(entry.error ? {} : entry.doc));
   return entry.payload;
 }
 

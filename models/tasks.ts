@@ -105,7 +105,6 @@ export class TaskGateway implements Gateway {
     return toTask(row as Record<string, unknown>)!;
   }
 
-  /** inserts a task with the id claimJob allocated for it */
   /**
    * The task row (its id allocated by the claim) and its steps, named in order, all in
    * `stepStatus`. On PostgreSQL one statement, whatever the number of steps (they go in as
