@@ -20,7 +20,8 @@ export function mountRoutes(router: Router, deps: Deps, ready: Promise<void>, se
     if (started) return next();
     res.status(503).json({ message: 'actions plugin is not available: it failed to start' });
   });
-  router.use('/api/actions', oidcRouter(deps));
+  // the runner protocol first: every poll goes through it, and it passes any other path on at once
   router.use('/api/actions', runnerProtocol(deps));
+  router.use('/api/actions', oidcRouter(deps));
   router.use('/api/v1', restApi(deps, service));
 }
