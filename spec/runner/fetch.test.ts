@@ -117,6 +117,27 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     expect((answer.task?.context as { job?: string } | undefined)?.job).to.equal('j');
   });
 
+  if (kind === 'postgres') {
+    it('a job whose run another transaction holds is a lost race: no task, and the version the runner sent, so its next poll looks again', async () => {
+      const r = nextRepo();
+      const c = await env.runner({ scope: { repoId: r } });
+      const known = (await c.fetchTask()).tasksVersion;
+      const { run } = await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'held' }] });
+      // another instance in the middle of changing the run (an emitter pass, a claim)
+      const other = await env.knex.transaction();
+      try {
+        await other.raw('select id from action_run where id = ? for update', [run.id]);
+        const raced = await c.fetchTask();
+        expect(raced.tasks).to.have.length(0);
+        expect(raced.tasksVersion).to.equal(known);
+      } finally {
+        await other.commit();
+      }
+      const got = await c.fetchTask();
+      expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal(['held']);
+    });
+  }
+
   it('a runner sees the jobs of its scope only: repository, owner, instance', async () => {
     const r1 = nextRepo();
     const r2 = nextRepo();
