@@ -138,6 +138,22 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     });
   }
 
+  it('a claim in a run that has already failed leaves it failed; in a waiting run it starts the run', async () => {
+    const r = nextRepo();
+    const c = await env.runner({ scope: { repoId: r } });
+    const { run } = await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'first' }, { job_id: 'second' }] });
+    const runStatus = async () => Number((await env.knex('action_run').where({ id: run.id }).first('status')).status);
+    const first = await c.fetchTask();
+    expect(await runStatus()).to.equal(6); // running
+    await c.runTask(first.tasks[0]!, { result: Result.FAILURE });
+    expect(await runStatus()).to.equal(2); // failure: it outranks the job still waiting
+    const second = await c.fetchTask();
+    expect(second.tasks).to.have.length(1);
+    expect(await runStatus()).to.equal(2);
+    await c.runTask(second.tasks[0]!);
+    expect(await runStatus()).to.equal(2);
+  });
+
   it('a runner sees the jobs of its scope only: repository, owner, instance', async () => {
     const r1 = nextRepo();
     const r2 = nextRepo();
