@@ -159,11 +159,11 @@ export class TaskGateway implements Gateway {
   }
 
   private candidateQuery(scope: CandidateScope, labels: string[], afterId: { updated: number; id: number } | null, extra?: string): { sql: string; bindings: unknown[] } {
-    // runs_on is a JSON array of strings, as the runner's labels
+    // runs_on is a JSON array of strings written by JSON.stringify, so an empty one is exactly '[]'
     const labelsMatch =
       this.dialect === 'pg'
-        ? 'jsonb_array_length(j.runs_on::jsonb) > 0 and j.runs_on::jsonb <@ ?::jsonb'
-        : 'json_array_length(j.runs_on) > 0 and not exists (select 1 from json_each(j.runs_on) l where l.value not in (select value from json_each(?)))';
+        ? "j.runs_on <> '[]' and j.runs_on::jsonb <@ ?::jsonb"
+        : "j.runs_on <> '[]' and not exists (select 1 from json_each(j.runs_on) l where l.value not in (select value from json_each(?)))";
     let sql = `from action_run_job j join action_run r on r.id = j.run_id where j.status = 5 and j.task_id = 0 and ${labelsMatch}`;
     const bindings: unknown[] = [JSON.stringify(labels)];
     if (scope.repoId > 0) {
