@@ -11,8 +11,8 @@ import { runnerRoutes } from './service.js';
 const READ_MAX_BYTES = 64 * 1024 * 1024;
 /**
  * Responses smaller than this go out uncompressed although the runner accepts gzip: an
- * assigned task is a few KiB, and compressing it cost more CPU than any other part of a
- * claim (a runner talks to its forge over a LAN or the internet, where a few KiB are nothing).
+ * assigned task is a few KiB, and gzipping it was one of the largest costs of a claim
+ * (about 0.3 ms), for a saving of a few KiB on the wire.
  */
 const COMPRESS_MIN_BYTES = 64 * 1024;
 
