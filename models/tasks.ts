@@ -53,6 +53,16 @@ export interface Candidate {
   run: RunRow;
 }
 
+export interface CandidatePage {
+  rows: Candidate[];
+  /**
+   * With a request key: whether a task holds it already (a call with the same key committed
+   * first). Read by the statement that reads the page, so it costs no round trip of its own;
+   * undefined when the page is empty and the question is still open.
+   */
+  keyUsed?: boolean;
+}
+
 export interface CandidateScope {
   ownerId: number;
   repoId: number;
@@ -142,13 +152,35 @@ export class TaskGateway implements Gateway {
    * row only costs a failed claim. `extra` is a further SQL condition on `j`
    * (the concurrency queue-behind rule).
    */
-  async candidates(scope: CandidateScope, labels: string[], limit: number, afterId: { updated: number; id: number } | null, extra?: string): Promise<Candidate[]> {
-    if (labels.length === 0) return [];
-    const { sql, bindings } = this.candidateQuery(scope, labels, afterId, extra);
+  async candidates(
+    scope: CandidateScope,
+    labels: string[],
+    limit: number,
+    afterId: { updated: number; id: number } | null,
+    opts: { extra?: string; requestKey?: { runnerId: number; key: string } } = {},
+  ): Promise<CandidatePage> {
+    if (labels.length === 0) return { rows: [] };
+    const { sql, bindings } = this.candidateQuery(scope, labels, afterId, opts.extra);
     const lock = this.dialect === 'pg' ? ' for update of r skip locked' : '';
+    // whether a task already holds the request key, read in the same statement (see CandidatePage.keyUsed)
+    const key = opts.requestKey;
+    const keyUsed = key ? ', exists (select 1 from action_task t where t.runner_id = ? and t.runner_request_key = ?) as key_used__' : '';
     // only what choosing needs from the job: the claim returns its whole row (payloads of a page are not read)
-    const rows = await nativeRows(this.k, this.dialect, `select j.id as job_id__, j.updated as job_updated__, r.* ${sql} order by j.updated, j.id limit ?${lock}`, [...bindings, limit]);
-    return rows.map(({ job_id__, job_updated__, ...run }) => ({ id: Number(job_id__), updated: Number(job_updated__), run: toRun(run)! }));
+    const rows = await nativeRows(
+      this.k,
+      this.dialect,
+      `select j.id as job_id__, j.updated as job_updated__${keyUsed}, r.* ${sql} order by j.updated, j.id limit ?${lock}`,
+      [...(key ? [key.runnerId, key.key] : []), ...bindings, limit],
+    );
+    return {
+      rows: rows.map(({ job_id__, job_updated__, key_used__: _used, ...run }) => ({ id: Number(job_id__), updated: Number(job_updated__), run: toRun(run)! })),
+      keyUsed: key && rows.length > 0 ? bool(rows[0]!.key_used__) : undefined,
+    };
+  }
+
+  /** whether a task of the runner holds the request key */
+  async requestKeyUsed(runnerId: number, key: string): Promise<boolean> {
+    return (await nativeRows(this.k, this.dialect, 'select 1 as x from action_task where runner_id = ? and runner_request_key = ? limit 1', [runnerId, key])).length > 0;
   }
 
   /** whether any job is claimable by `labels` in the scope, locked or not: a short locked page may have skipped some */

@@ -73,21 +73,26 @@ export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput):
   const capacity = runner.ephemeral ? 1 : Math.min(Math.max(input.capacity ?? 1, 1), MAX_TASKS_PER_FETCH);
   const outbox = new Outbox();
   const result = await deps.knex.transaction(async (trx) => {
+    const tasksGw = new TaskGateway(trx, deps.dialect);
+    // the same tasks with new tokens (the old ones stop working); a key seen used never claims more
+    const replay = async () => ({ tasks: await reissue(trx, deps, await tasksGw.byRequestKey(runner.id, input.requestKey!)), contended: false, replayed: true });
     if (input.requestKey !== null) {
-      // calls with the same key (a retry racing the original) run one after the other, on any instance
+      // calls with the same key (a retry racing the original) run one after the other, on any instance;
+      // whether the one before committed tasks is asked by the next statement, under this lock
       await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
-      const earlier = await new TaskGateway(trx, deps.dialect).byRequestKey(runner.id, input.requestKey);
-      // the same tasks with new tokens (the old ones stop working); a key the poll saw used never claims more
-      if (earlier.length > 0 || replaying) return { tasks: await reissue(trx, deps, earlier), contended: false, replayed: true };
+      if (replaying) return replay();
+      // an ephemeral runner's one-task rule below would hide the task a retry must get back
+      if (runner.ephemeral && (await tasksGw.requestKeyUsed(runner.id, input.requestKey))) return replay();
     }
     if (runner.ephemeral) {
       // one task in an ephemeral runner's life: the runner row lock orders its concurrent fetches
       const lock = trx('action_runner').where({ id: runner.id }).first('id');
       forUpdate(lock, deps.dialect);
       await lock;
-      if (await new TaskGateway(trx, deps.dialect).anyOfRunner(runner.id)) return { tasks: [], contended: false, replayed: false };
+      if (await tasksGw.anyOfRunner(runner.id)) return { tasks: [], contended: false, replayed: false };
     }
     const picked = await pick(trx, deps, outbox, runner, capacity, input.requestKey);
+    if (picked.keyUsed) return replay();
     return { ...picked, replayed: false };
   });
   await flush(deps, outbox);
@@ -104,7 +109,7 @@ async function pick(
   runner: RunnerRow,
   capacity: number,
   requestKey: string | null,
-): Promise<{ tasks: AssignedTask[]; contended: boolean }> {
+): Promise<{ tasks: AssignedTask[]; contended: boolean; keyUsed?: boolean }> {
   const tasksGw = new TaskGateway(trx, deps.dialect);
   const scope = rowsRunnerScope(runner);
   // the runs a task was created in, each as read under its lock
@@ -116,7 +121,13 @@ async function pick(
   while (tasks.length < capacity) {
     // exactly as many as are missing: on PostgreSQL every row of the page locks its run until the commit
     const wanted = capacity - tasks.length;
-    const page = await tasksGw.candidates(scope, runner.labels, wanted, after, notQueuedBehind);
+    const first = after === null;
+    const { rows: page, keyUsed } = await tasksGw.candidates(scope, runner.labels, wanted, after, {
+      extra: notQueuedBehind,
+      // the first page also tells whether a call with the same key got here first
+      requestKey: first && requestKey !== null ? { runnerId: runner.id, key: requestKey } : undefined,
+    });
+    if (first && requestKey !== null && (keyUsed ?? (await tasksGw.requestKeyUsed(runner.id, requestKey)))) return { tasks: [], contended: false, keyUsed: true };
     for (const candidate of page) {
       // the first read of a run in this transaction is the one under its lock
       const run = runs.get(candidate.run.id) ?? candidate.run;

@@ -245,20 +245,23 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     expect(noKey.tasks).to.have.length(0);
   });
 
-  it('concurrent calls with the same key are answered with the same tasks, assigned once', async () => {
-    const r = nextRepo();
-    const c = await env.runner({ scope: { repoId: r } });
-    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'a' }, { job_id: 'b' }, { job_id: 'c' }] });
-    c.pendingKey = 'same-key-for-all';
-    const twins = Array.from({ length: 3 }, () => new RunnerClient(env.baseUrl, c.creds));
-    for (const t of twins) t.pendingKey = 'same-key-for-all';
-    const results = await Promise.all(twins.map((t) => t.fetchTask()));
-    const ids = results.map((res) => res.tasks.map((t) => Number(t.id)));
-    expect(ids[0]).to.have.length(1);
-    expect(ids[1]).to.deep.equal(ids[0]);
-    expect(ids[2]).to.deep.equal(ids[0]);
-    expect(Number((await env.knex('action_task').where({ runner_id: c.creds.id }).count('* as n').first())!.n)).to.equal(1);
-  });
+  // with one job the call that waited finds no candidate at all; with three it finds some it must not take
+  for (const jobCount of [1, 3]) {
+    it(`concurrent calls with the same key are answered with the same tasks, assigned once (${jobCount} waiting)`, async () => {
+      const r = nextRepo();
+      const c = await env.runner({ scope: { repoId: r } });
+      await insertRun(env.knex, env.dialect, { repoId: r, jobs: ['a', 'b', 'c'].slice(0, jobCount).map((job_id) => ({ job_id })) });
+      c.pendingKey = 'same-key-for-all';
+      const twins = Array.from({ length: 3 }, () => new RunnerClient(env.baseUrl, c.creds));
+      for (const t of twins) t.pendingKey = 'same-key-for-all';
+      const results = await Promise.all(twins.map((t) => t.fetchTask()));
+      const ids = results.map((res) => res.tasks.map((t) => Number(t.id)));
+      expect(ids[0]).to.have.length(1);
+      expect(ids[1]).to.deep.equal(ids[0]);
+      expect(ids[2]).to.deep.equal(ids[0]);
+      expect(Number((await env.knex('action_task').where({ runner_id: c.creds.id }).count('* as n').first())!.n)).to.equal(1);
+    });
+  }
 
   it('an ephemeral runner gets one task in its life and is gone after its final report', async () => {
     const r = nextRepo();
