@@ -17,7 +17,7 @@ import type { Executor } from '../models/base.js';
 import { JobGateway, type JobRow } from '../models/jobs.js';
 import { bumpTasksVersion } from '../models/tasks-version.js';
 import type { Outbox } from './outbox.js';
-import { recomputeRunStatus } from './run-status.js';
+import { recomputeRunStatus, runStatusChange, type RunStatusChange } from './run-status.js';
 import { isDone, Status, statusName } from './status.js';
 import { readJobFacts, type JobPayloadFacts } from './job-facts.js';
 import type { RunRow } from '../models/runs.js';
@@ -158,17 +158,17 @@ export async function jobsChanged(k: Executor, deps: Deps, outbox: Outbox, runId
 }
 
 /**
- * The emitter's work after a claim. A claim turns waiting jobs into running
- * ones and nothing else: no blocked job can become ready (needs wait for done
- * jobs) and nothing is re-planned, so only the run status can follow. The
- * caller holds the run lock (TaskGateway.candidates) and passes the run row
- * it read under it.
+ * The emitter's work on a claim, decided before the claim is written so that the
+ * claim's statement can carry it (TaskGateway.claim). A claim turns waiting jobs
+ * into running ones and nothing else: no blocked job can become ready (needs wait
+ * for done jobs) and nothing is re-planned, so only the run status can follow.
+ * `run` is the row read under the run lock (TaskGateway.candidates).
  */
-export async function jobsClaimed(k: Executor, deps: Deps, outbox: Outbox, run: RunRow): Promise<void> {
-  // A claim turns waiting jobs running and nothing else, and the run's status is the aggregate
-  // of its jobs' (every change of a job recomputes it under the run lock). So the new status
-  // follows from the old one without reading the jobs: with a running job among them, the
-  // aggregate is cancelled or failure when one of those is there already, running otherwise.
+export function runChangeOnClaim(run: RunRow, now: number): RunStatusChange | null {
+  // The run's status is the aggregate of its jobs' (every change of a job recomputes it under the
+  // run lock), so the new status follows from the old one without reading the jobs: with a running
+  // job among them, the aggregate is cancelled or failure when one of those is there already,
+  // running otherwise.
   const status = run.status === Status.cancelled || run.status === Status.failure ? run.status : Status.running;
-  await recomputeRunStatus(k, deps, outbox, run.id, { run, status });
+  return runStatusChange(run, status, now);
 }

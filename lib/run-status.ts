@@ -11,41 +11,54 @@ import type { Outbox } from './outbox.js';
 /**
  * `opts.run`: the run row, read under its lock in this transaction (saves the
  * re-read); `opts.statuses`: the current statuses of all its jobs, when the
- * caller has just read them under the run lock; `opts.status`: the aggregate
- * itself, when the caller knows it without reading the jobs.
+ * caller has just read them under the run lock.
  */
 export async function recomputeRunStatus(
   k: Executor,
   deps: Deps,
   outbox: Outbox,
   runId: number,
-  opts: { run?: RunRow; statuses?: number[]; status?: Status } = {},
+  opts: { run?: RunRow; statuses?: number[] } = {},
 ): Promise<RunRow | undefined> {
   const runs = new RunGateway(k, deps.dialect);
   const run = opts.run ?? (await runs.get(runId, { lock: true }));
   if (!run) return undefined;
-  let status = opts.status;
-  if (status === undefined) {
-    // only the statuses matter here: the payloads are not read
-    const statuses = opts.statuses ?? (await new JobGateway(k, deps.dialect).statusesOfRun(runId));
-    // a run with no jobs keeps its status (Forgejo leaves it waiting)
-    if (statuses.length === 0) return run;
-    status = aggregateStatus(statuses);
-  }
-  const now = nowMs(deps);
+  // only the statuses matter here: the payloads are not read
+  const statuses = opts.statuses ?? (await new JobGateway(k, deps.dialect).statusesOfRun(runId));
+  // a run with no jobs keeps its status (Forgejo leaves it waiting)
+  if (statuses.length === 0) return run;
+  const status = aggregateStatus(statuses);
+  const change = runStatusChange(run, status, nowMs(deps));
+  if (!change) return run;
+  await runs.update(run.id, change.fields);
+  const next = { ...run, ...change.fields };
+  announceRunStatus(outbox, run, change);
+  return next;
+}
+
+export interface RunStatusChange {
+  status: Status;
+  fields: Partial<RunRow>;
+  /** a status change or a completion: news for `events` listeners */
+  announce: boolean;
+}
+
+/** what the run row must change to show `status` at `now`; null when it shows it already */
+export function runStatusChange(run: RunRow, status: Status, now: number): RunStatusChange | null {
   const fields: Partial<RunRow> = {};
   if (status !== run.status) fields.status = status;
   if (run.started === 0 && status === Status.running) fields.started = now;
   if (run.stopped === 0 && isDone(status)) fields.stopped = now;
   // the run-done event goes out once per completion, whichever instance settles it
   if (isDone(status) && !run.done_notified) fields.done_notified = true;
-  if (Object.keys(fields).length === 0) return run;
+  if (Object.keys(fields).length === 0) return null;
   fields.updated = now;
   fields.version = run.version + 1;
-  await runs.update(run.id, fields);
-  const next = { ...run, ...fields };
-  if (fields.status !== undefined || fields.done_notified) {
-    outbox.add({ type: 'run', payload: { id: run.id, repo_id: run.repo_id, status: statusName(status), done: !!fields.done_notified } });
-  }
-  return next;
+  return { status, fields, announce: fields.status !== undefined || !!fields.done_notified };
+}
+
+/** the `run` event of a change written in the caller's transaction, for after its commit */
+export function announceRunStatus(outbox: Outbox, run: RunRow, change: RunStatusChange): void {
+  if (!change.announce) return;
+  outbox.add({ type: 'run', payload: { id: run.id, repo_id: run.repo_id, status: statusName(change.status), done: !!change.fields.done_notified } });
 }

@@ -4,7 +4,7 @@ import type { Dialect } from '../lib/db.js';
 import { bool, type Executor, type Gateway } from './base.js';
 import { toJob, type JobRow } from './jobs.js';
 import { toRun, type RunRow } from './runs.js';
-import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
+import { insertSql, nativeFirst, nativeRows, nativeUpdate, updateSql } from './native.js';
 import { TaskStepGateway } from './task-steps.js';
 
 export interface TaskRow {
@@ -49,8 +49,30 @@ export type TaskJob = Pick<JobRow, 'id' | 'run_id' | 'repo_id' | 'task_id' | 'st
 export interface Candidate {
   id: number;
   updated: number;
+  /** the job's workflow_payload */
+  payload: string;
+  /** PostgreSQL: the id allocated for the task this job may become */
+  taskId?: number;
   /** the job's run, locked on PostgreSQL */
   run: RunRow;
+}
+
+export interface ClaimInput {
+  jobId: number;
+  /** PostgreSQL: the id the candidate query allocated for the task (Candidate.taskId) */
+  taskId?: number;
+  now: number;
+  runnerId: number;
+  /** the task's status, and its steps' (named in order) */
+  taskStatus: number;
+  stepNames: string[];
+  stepStatus: number;
+  tokenHash: string;
+  requestKey: string | null;
+  /** the task's log file name, once its id is known */
+  logFilename(taskId: number): string;
+  /** fields the job's run takes with the claim */
+  run?: { id: number; fields: Record<string, unknown> };
 }
 
 export interface CandidatePage {
@@ -115,29 +137,6 @@ export class TaskGateway implements Gateway {
     return toTask(row as Record<string, unknown>)!;
   }
 
-  /**
-   * The task row (its id allocated by the claim) and its steps, named in order, all in
-   * `stepStatus`. On PostgreSQL one statement, whatever the number of steps (they go in as
-   * one array parameter, so the statement text stays the same and is prepared once).
-   */
-  async insertWithSteps(task: NewTask & { id: number; log_filename: string }, stepNames: string[], stepStatus: number): Promise<void> {
-    const { sql, bindings } = insertSql('action_task', task);
-    if (this.dialect === 'pg') {
-      await nativeRows(
-        this.k,
-        this.dialect,
-        `with task as (${sql}) insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)` +
-          ' select ?, s.name, s.ord - 1, ?, ?, 0, 0, 0, 0 from unnest(?::text[]) with ordinality as s(name, ord)',
-        [...bindings, task.id, task.repo_id, stepStatus, stepNames],
-      );
-      return;
-    }
-    await nativeRows(this.k, this.dialect, sql, bindings);
-    await new TaskStepGateway(this.k, this.dialect).insertMany(
-      stepNames.map((name, index) => ({ task_id: task.id, name, index, repo_id: task.repo_id, status: stepStatus, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
-    );
-  }
-
   async update(id: number, fields: Partial<Omit<TaskRow, 'id'>>, where: Partial<Pick<TaskRow, 'status' | 'log_in_storage' | 'log_length'>> = {}): Promise<number> {
     return nativeUpdate(this.k, this.dialect, 'action_task', fields, { id, ...where });
   }
@@ -165,15 +164,23 @@ export class TaskGateway implements Gateway {
     // whether a task already holds the request key, read in the same statement (see CandidatePage.keyUsed)
     const key = opts.requestKey;
     const keyUsed = key ? ', exists (select 1 from action_task t where t.runner_id = ? and t.runner_request_key = ?) as key_used__' : '';
-    // only what choosing needs from the job: the claim returns its whole row (payloads of a page are not read)
+    // from the job what choosing and claiming need (the claim returns its whole row); on PostgreSQL the
+    // id of the task each row may become, so that the claim is one statement (an unused id is a gap)
+    const page = `select j.id as job_id__, j.updated as job_updated__, j.workflow_payload as job_payload__${keyUsed}, r.* ${sql} order by j.updated, j.id limit ?${lock}`;
     const rows = await nativeRows(
       this.k,
       this.dialect,
-      `select j.id as job_id__, j.updated as job_updated__${keyUsed}, r.* ${sql} order by j.updated, j.id limit ?${lock}`,
+      this.dialect === 'pg' ? `select c.*, nextval(pg_get_serial_sequence('action_task', 'id')) as task_id__ from (${page}) c` : page,
       [...(key ? [key.runnerId, key.key] : []), ...bindings, limit],
     );
     return {
-      rows: rows.map(({ job_id__, job_updated__, key_used__: _used, ...run }) => ({ id: Number(job_id__), updated: Number(job_updated__), run: toRun(run)! })),
+      rows: rows.map(({ job_id__, job_updated__, job_payload__, key_used__: _used, task_id__, ...run }) => ({
+        id: Number(job_id__),
+        updated: Number(job_updated__),
+        payload: String(job_payload__ ?? ''),
+        taskId: task_id__ === undefined ? undefined : Number(task_id__),
+        run: toRun(run)!,
+      })),
       keyUsed: key && rows.length > 0 ? bool(rows[0]!.key_used__) : undefined,
     };
   }
@@ -213,22 +220,76 @@ export class TaskGateway implements Gateway {
     return { sql, bindings };
   }
 
-  async claimJob(jobId: number, now: number): Promise<JobRow | undefined> {
-    // The task's id is allocated in the same statement, so the job points at its task at once and the task
-    // row (inserted next, with that id and its log file name) needs no second write. PostgreSQL takes it
-    // from the sequence; on SQLite this transaction is the only writer, so the next AUTOINCREMENT value
-    // (never below an id used before) is free until the insert takes it.
-    const nextTaskId =
-      this.dialect === 'pg'
-        ? "nextval(pg_get_serial_sequence('action_task', 'id'))"
-        : "(select max(coalesce((select seq from sqlite_sequence where name = 'action_task'), 0), coalesce((select max(id) from action_task), 0)) + 1)";
-    const skipLocked = this.dialect === 'pg' ? ' and id in (select id from action_run_job where id = ? for update skip locked)' : '';
+  /**
+   * The row claim: the waiting job becomes running with its task, whose row and steps go in with
+   * it, and the run takes `input.run` when given (the first claim of a run in the transaction). A
+   * job claimed or changed since it was read is no claim (undefined) and writes nothing.
+   *
+   * On PostgreSQL this is one statement: the task id comes from the candidate query, and the
+   * task, its steps and the run's update are sub-statements of the job's update, each writing
+   * only when the job was claimed. On SQLite (the transaction is the only writer) the task id is
+   * the next AUTOINCREMENT value, never below an id used before, and the writes follow one by one.
+   */
+  async claim(input: ClaimInput): Promise<JobRow | undefined> {
+    const { jobId, now } = input;
+    if (this.dialect === 'pg') {
+      if (input.taskId === undefined) throw new Error('claim: PostgreSQL needs the task id the candidate query allocated');
+      const taskId = input.taskId;
+      const run = input.run ? updateSql('action_run', input.run.fields, { id: input.run.id }) : undefined;
+      const rows = await nativeRows(
+        this.k,
+        this.dialect,
+        'with claimed as (update action_run_job set task_id = ?, status = 6, attempt = attempt + 1, started = ?, updated = ?' +
+          ' where id = ? and status = 5 and task_id = 0 and id in (select id from action_run_job where id = ? for update skip locked) returning *),' +
+          ' task as (insert into action_task (id, log_filename, job_id, attempt, runner_id, status, started, stopped, repo_id, owner_id, commit_sha,' +
+          ' is_fork_pull_request, token_hash, runner_request_key, created, updated)' +
+          ' select ?, ?, c.id, c.attempt, ?, ?, ?, 0, c.repo_id, c.owner_id, c.commit_sha, c.is_fork_pull_request, ?, ?, ?, ? from claimed c),' +
+          ' steps as (insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)' +
+          ' select ?, s.name, s.ord - 1, c.repo_id, ?, 0, 0, 0, 0 from claimed c cross join unnest(?::text[]) with ordinality as s(name, ord))' +
+          (run ? `, run as (${run.sql} and exists (select 1 from claimed))` : '') +
+          ' select * from claimed',
+        [
+          taskId, now, now, jobId, jobId,
+          taskId, input.logFilename(taskId), input.runnerId, input.taskStatus, now, input.tokenHash, input.requestKey, now, now,
+          taskId, input.stepStatus, input.stepNames,
+          ...(run ? run.bindings : []),
+        ],
+      );
+      return rows.length === 1 ? toJob(rows[0]) : undefined;
+    }
+    const nextTaskId = "(select max(coalesce((select seq from sqlite_sequence where name = 'action_task'), 0), coalesce((select max(id) from action_task), 0)) + 1)";
     const rows = await nativeRows(
       this.k,
       this.dialect,
-      `update action_run_job set task_id = ${nextTaskId}, status = 6, attempt = attempt + 1, started = ?, updated = ? where id = ? and status = 5 and task_id = 0${skipLocked} returning *`,
-      this.dialect === 'pg' ? [now, now, jobId, jobId] : [now, now, jobId],
+      `update action_run_job set task_id = ${nextTaskId}, status = 6, attempt = attempt + 1, started = ?, updated = ? where id = ? and status = 5 and task_id = 0 returning *`,
+      [now, now, jobId],
     );
-    return rows.length === 1 ? toJob(rows[0]) : undefined;
+    const job = rows.length === 1 ? toJob(rows[0]) : undefined;
+    if (!job) return undefined;
+    const { sql, bindings } = insertSql('action_task', {
+      id: job.task_id,
+      log_filename: input.logFilename(job.task_id),
+      job_id: job.id,
+      attempt: job.attempt,
+      runner_id: input.runnerId,
+      status: input.taskStatus,
+      started: now,
+      stopped: 0,
+      repo_id: job.repo_id,
+      owner_id: job.owner_id,
+      commit_sha: job.commit_sha,
+      is_fork_pull_request: job.is_fork_pull_request,
+      token_hash: input.tokenHash,
+      runner_request_key: input.requestKey,
+      created: now,
+      updated: now,
+    });
+    await nativeRows(this.k, this.dialect, sql, bindings);
+    await new TaskStepGateway(this.k, this.dialect).insertMany(
+      input.stepNames.map((name, index) => ({ task_id: job.task_id, name, index, repo_id: job.repo_id, status: input.stepStatus, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
+    );
+    if (input.run) await nativeUpdate(this.k, this.dialect, 'action_run', input.run.fields, { id: input.run.id });
+    return job;
   }
+
 }

@@ -7,13 +7,14 @@ import { nowMs } from '../deps.js';
 import { ActionsError, InvalidArgument } from '../errors.js';
 import { Outbox } from '../outbox.js';
 import { queueCommitStatuses } from '../commit-status.js';
-import { jobsClaimed } from '../emitter.js';
+import { runChangeOnClaim } from '../emitter.js';
+import { announceRunStatus } from '../run-status.js';
 import { generateToken, hashToken } from '../tokens.js';
 import { Status } from '../status.js';
 import { advisoryXactLock, forUpdate, type Executor } from '../../models/base.js';
 import { RunGateway, type RunRow } from '../../models/runs.js';
-import { JobGateway, type JobRow } from '../../models/jobs.js';
-import { TaskGateway, type TaskRow } from '../../models/tasks.js';
+import { JobGateway } from '../../models/jobs.js';
+import { TaskGateway, type Candidate, type TaskRow } from '../../models/tasks.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
 import type { PollAuth } from '../runners.js';
@@ -131,15 +132,14 @@ async function pick(
     for (const candidate of page) {
       // the first read of a run in this transaction is the one under its lock
       const run = runs.get(candidate.run.id) ?? candidate.run;
-      const job = await tasksGw.claimJob(candidate.id, now);
-      if (!job) {
+      const task = await claimTask(trx, deps, outbox, runner, run, candidate, requestKey, !runs.has(run.id), now);
+      if (!task) {
         // claimed or changed since the page was read
         contended = true;
         continue;
       }
-      if (job.run_id !== run.id) throw new ActionsError('internal', `pick task: job ${job.id} moved to run ${job.run_id}`);
       runs.set(run.id, run);
-      tasks.push(await createTask(trx, deps, outbox, runner, run, job, requestKey, now));
+      tasks.push(task);
     }
     if (page.length < wanted) {
       // a lost race must not read as "no work": on PostgreSQL a short page may have skipped jobs whose run another transaction holds
@@ -149,51 +149,45 @@ async function pick(
     const last = page[page.length - 1]!;
     after = { updated: last.updated, id: last.id };
   }
-  // the runs are locked already; a claim can change nothing but each run's status (lib/emitter.ts jobsClaimed)
-  for (const runId of [...runs.keys()].sort((a, b) => a - b)) {
-    await jobsClaimed(trx, deps, outbox, runs.get(runId)!);
-    // "Has started running", after the commit
-    queueCommitStatuses(deps, outbox, runId);
-  }
+  // "Has started running", after the commit
+  for (const runId of [...runs.keys()].sort((a, b) => a - b)) queueCommitStatuses(deps, outbox, runId);
   return { tasks, contended };
 }
 
-async function createTask(
+/** claims one candidate with its task; undefined when the job was claimed or changed since it was read */
+async function claimTask(
   trx: Executor,
   deps: Deps,
   outbox: Outbox,
   runner: RunnerRow,
   run: RunRow,
-  job: JobRow,
+  candidate: Candidate,
   requestKey: string | null,
+  firstOfRun: boolean,
   now: number,
-): Promise<AssignedTask> {
-  const names = stepNamesOf(job.id, parseWorkflowPayload(job.id, job.workflow_payload));
+): Promise<AssignedTask | undefined> {
+  // throws (internal, as Forgejo) for a payload that is not a single-job workflow: nothing is claimed
+  const stepNames = stepNamesOf(candidate.id, parseWorkflowPayload(candidate.id, candidate.payload));
+  // the run's status after a claim is known before it (lib/emitter.ts): the claim's statement writes it
+  const runChange = firstOfRun ? runChangeOnClaim(run, now) : null;
   const token = generateToken();
-  // claimJob allocated the task's id, so the row goes in whole, log file name included
+  const job = await new TaskGateway(trx, deps.dialect).claim({
+    jobId: candidate.id,
+    taskId: candidate.taskId,
+    now,
+    runnerId: runner.id,
+    taskStatus: Status.running,
+    stepNames,
+    stepStatus: Status.waiting,
+    tokenHash: hashToken(token),
+    requestKey,
+    logFilename: (taskId) => logFilename(repoFullName(run), taskId),
+    run: runChange ? { id: run.id, fields: runChange.fields } : undefined,
+  });
+  if (!job) return undefined;
+  if (job.run_id !== run.id) throw new ActionsError('internal', `pick task: job ${job.id} moved to run ${job.run_id}`);
+  if (runChange) announceRunStatus(outbox, run, runChange);
   const taskId = job.task_id;
-  await new TaskGateway(trx, deps.dialect).insertWithSteps(
-    {
-      id: taskId,
-      log_filename: logFilename(repoFullName(run), taskId),
-      job_id: job.id,
-      attempt: job.attempt,
-      runner_id: runner.id,
-      status: Status.running,
-      started: now,
-      stopped: 0,
-      repo_id: job.repo_id,
-      owner_id: job.owner_id,
-      commit_sha: job.commit_sha,
-      is_fork_pull_request: job.is_fork_pull_request,
-      token_hash: hashToken(token),
-      runner_request_key: requestKey,
-      created: now,
-      updated: now,
-    },
-    names,
-    Status.waiting,
-  );
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
   outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
   return buildAssignedTask(trx, deps, run, job, taskId, token, readJobPayload(job.workflow_payload));
