@@ -4,7 +4,7 @@
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { ActionsError, NotFound } from './errors.js';
-import type { Executor, ScopedRow } from '../models/base.js';
+import type { Executor, StoredRow } from '../models/base.js';
 import { advisoryXactLock } from '../models/base.js';
 import { SecretGateway } from '../models/secrets.js';
 import { JobGateway, type JobRow } from '../models/jobs.js';
@@ -65,7 +65,7 @@ export async function listSecrets(deps: Deps, scope: Scope): Promise<SecretInfo[
 }
 
 /** instance, owner and repository secrets of a run, decrypted; the narrower scope wins on a name */
-async function storedSecretsForRun(k: Executor, deps: Deps, ownerId: number, repoId: number, read?: ScopedRow[]): Promise<Record<string, string>> {
+async function storedSecretsForRun(k: Executor, deps: Deps, ownerId: number, repoId: number, read?: StoredRow[]): Promise<Record<string, string>> {
   const rows = read ?? (await new SecretGateway(k, deps.dialect).forRun(ownerId, repoId));
   const key = secretKeyOf(deps);
   const out: Record<string, string> = {};
@@ -167,7 +167,7 @@ export interface SecretsOfJobOptions {
   /** the run's jobs, read once for the whole chain of callers */
   jobsOfRun?: JobRow[];
   /** the run's stored secret rows (secretsAndVariablesForRun), read already */
-  stored?: ScopedRow[];
+  stored?: StoredRow[];
   depth?: number;
 }
 

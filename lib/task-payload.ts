@@ -3,7 +3,7 @@
 // when a job is claimed and again when a request-key replay re-issues the
 // task with a new token (the runtime token is then re-signed too).
 import type { Deps } from './deps.js';
-import { secretsAndVariablesForRun, type Executor } from '../models/base.js';
+import { secretsAndVariablesForRun, type Executor, type SecretsAndVariables } from '../models/base.js';
 import type { RunRow } from '../models/runs.js';
 import type { JobRow } from '../models/jobs.js';
 import { buildContext, oidcExtra, oidcSubject } from './context.js';
@@ -22,6 +22,8 @@ export interface TaskPayloadInput {
   token: string;
   /** job.workflow_payload already parsed (readJobPayload), when the caller has it */
   payload?: JobPayload;
+  /** the run's stored secrets and variables, when the caller read them already (the claim on PostgreSQL) */
+  stored?: SecretsAndVariables;
 }
 
 export interface TaskPayload {
@@ -52,7 +54,7 @@ export async function buildTaskPayload(k: Executor, deps: Deps, input: TaskPaylo
   }
 
   // one statement for both: on PostgreSQL each is a round trip
-  const stored = await secretsAndVariablesForRun(k, deps.dialect, run.owner_id, run.repo_id);
+  const stored = input.stored ?? (await secretsAndVariablesForRun(k, deps.dialect, run.owner_id, run.repo_id));
   const secrets = await secretsOfJob(k, deps, run, job, { payload, stored: stored.secrets });
   // the task token always wins over a user secret of the same name
   Object.assign(secrets, { GITHUB_TOKEN: token, GITEA_TOKEN: token, FORGEJO_TOKEN: token });

@@ -3,7 +3,7 @@
 import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { Conflict, NotFound } from './errors.js';
-import type { Executor, ScopedRow } from '../models/base.js';
+import type { Executor, StoredRow } from '../models/base.js';
 import type { Dialect } from './db.js';
 import { VariableGateway, type VariableRow } from '../models/variables.js';
 import { scopeColumns, type Scope } from './scope.js';
@@ -115,7 +115,7 @@ export async function variablesForRun(k: Executor, dialect: Dialect, ownerId: nu
 }
 
 /** the `vars` map of rows in scope order (VariableGateway.forRun, secretsAndVariablesForRun) */
-export function variablesFromRows(rows: ScopedRow[]): Record<string, string> {
+export function variablesFromRows(rows: StoredRow[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of rows) out[r.name] = r.data;
   return out;

@@ -48,8 +48,16 @@ export interface ScopedRow {
   updated: number;
 }
 
-const SCOPE_OF_RUN = '(owner_id = 0 and repo_id = 0) or (owner_id = ? and repo_id = 0 and owner_id <> 0) or (owner_id = 0 and repo_id = ? and repo_id <> 0)';
-const SCOPE_ORDER = 'case when repo_id <> 0 then 2 when owner_id <> 0 then 1 else 0 end';
+/** the rows (of table alias `t`, '' for none) a run of owner `owner` and repository `repo` sees: SQL expressions or `?` */
+function scopeOfRun(t: string, owner: string, repo: string): string {
+  return `(${t}owner_id = 0 and ${t}repo_id = 0) or (${t}owner_id = ${owner} and ${t}repo_id = 0 and ${t}owner_id <> 0) or (${t}owner_id = 0 and ${t}repo_id = ${repo} and ${t}repo_id <> 0)`;
+}
+/** instance, then owner, then repository rows: a caller building a map lets the narrower scope win */
+function scopeOrder(t: string): string {
+  return `case when ${t}repo_id <> 0 then 2 when ${t}owner_id <> 0 then 1 else 0 end`;
+}
+const SCOPE_OF_RUN = scopeOfRun('', '?', '?');
+const SCOPE_ORDER = scopeOrder('');
 
 /**
  * The rows of `table` a run of repository `repoId` (owned by `ownerId`) sees:
@@ -60,16 +68,40 @@ export async function scopedRowsForRun(k: Executor, dialect: Dialect, table: 'ac
   return nativeRows<ScopedRow>(k, dialect, `select * from ${table} where ${SCOPE_OF_RUN} order by ${SCOPE_ORDER}, id`, [ownerId, repoId]);
 }
 
+/** what a task needs of a stored secret or variable */
+export type StoredRow = Pick<ScopedRow, 'id' | 'name' | 'data'>;
+
 export interface SecretsAndVariables {
-  secrets: ScopedRow[];
-  variables: ScopedRow[];
+  secrets: StoredRow[];
+  variables: StoredRow[];
+}
+
+/**
+ * PostgreSQL: scalar subqueries giving the secrets and the variables a run of
+ * owner `owner` and repository `repo` (SQL expressions) sees, in scope order,
+ * each as a JSON array of [id, name, data]; read with secretsAndVariablesFromJson.
+ * For a statement that can read them on its way (the claim).
+ */
+export function pgSecretsAndVariablesJson(owner: string, repo: string): { secrets: string; variables: string } {
+  const rows = (table: string) =>
+    `(select coalesce(json_agg(json_build_array(t.id, t.name, t.data) order by ${scopeOrder('t.')}, t.id), '[]') from ${table} t where ${scopeOfRun('t.', owner, repo)})`;
+  return { secrets: rows('action_secret'), variables: rows('action_variable') };
+}
+
+export function secretsAndVariablesFromJson(secrets: unknown, variables: unknown): SecretsAndVariables {
+  const rows = (v: unknown): StoredRow[] =>
+    (Array.isArray(v) ? v : []).map((r: unknown) => {
+      const [id, name, data] = r as [unknown, unknown, unknown];
+      return { id: Number(id), name: String(name), data: String(data) };
+    });
+  return { secrets: rows(secrets), variables: rows(variables) };
 }
 
 /** scopedRowsForRun of both tables in one statement: a claim needs both, and on PostgreSQL a statement is a round trip */
 export async function secretsAndVariablesForRun(k: Executor, dialect: Dialect, ownerId: number, repoId: number): Promise<SecretsAndVariables> {
-  const cols = 'id, owner_id, repo_id, name, data, created, updated';
+  const cols = 'id, name, data';
   // a union orders by its output columns only: the scope rank is one
-  const rows = await nativeRows<ScopedRow & { kind__: number; rank__: number }>(
+  const rows = await nativeRows<StoredRow & { kind__: number }>(
     k,
     dialect,
     `select 0 as kind__, ${SCOPE_ORDER} as rank__, ${cols} from action_secret where ${SCOPE_OF_RUN}` +
@@ -78,6 +110,6 @@ export async function secretsAndVariablesForRun(k: Executor, dialect: Dialect, o
     [ownerId, repoId, ownerId, repoId],
   );
   const out: SecretsAndVariables = { secrets: [], variables: [] };
-  for (const { kind__, rank__: _rank, ...row } of rows) (Number(kind__) === 0 ? out.secrets : out.variables).push(row);
+  for (const { kind__, id, name, data } of rows) (Number(kind__) === 0 ? out.secrets : out.variables).push({ id, name, data });
   return out;
 }

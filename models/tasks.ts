@@ -1,7 +1,7 @@
 // Gateway for action_task and for claiming waiting jobs (the row claim that
 // turns a waiting job into a running task).
 import type { Dialect } from '../lib/db.js';
-import { bool, type Executor, type Gateway } from './base.js';
+import { bool, pgSecretsAndVariablesJson, secretsAndVariablesFromJson, type Executor, type Gateway, type SecretsAndVariables } from './base.js';
 import { toJob, type JobRow } from './jobs.js';
 import { toRun, type RunRow } from './runs.js';
 import { insertSql, nativeFirst, nativeRows, nativeUpdate, updateSql } from './native.js';
@@ -73,6 +73,12 @@ export interface ClaimInput {
   logFilename(taskId: number): string;
   /** fields the job's run takes with the claim */
   run?: { id: number; fields: Record<string, unknown> };
+}
+
+export interface ClaimedJob {
+  job: JobRow;
+  /** the secrets and variables of the job's run, when the claim read them (PostgreSQL) */
+  stored?: SecretsAndVariables;
 }
 
 export interface CandidatePage {
@@ -229,13 +235,16 @@ export class TaskGateway implements Gateway {
    * task, its steps and the run's update are sub-statements of the job's update, each writing
    * only when the job was claimed. On SQLite (the transaction is the only writer) the task id is
    * the next AUTOINCREMENT value, never below an id used before, and the writes follow one by one.
+   * On PostgreSQL the statement also reads the secrets and variables the task gets (`stored`),
+   * which would otherwise be a round trip of their own.
    */
-  async claim(input: ClaimInput): Promise<JobRow | undefined> {
+  async claim(input: ClaimInput): Promise<ClaimedJob | undefined> {
     const { jobId, now } = input;
     if (this.dialect === 'pg') {
       if (input.taskId === undefined) throw new Error('claim: PostgreSQL needs the task id the candidate query allocated');
       const taskId = input.taskId;
       const run = input.run ? updateSql('action_run', input.run.fields, { id: input.run.id }) : undefined;
+      const stored = pgSecretsAndVariablesJson('c.owner_id', 'c.repo_id');
       const rows = await nativeRows(
         this.k,
         this.dialect,
@@ -247,7 +256,7 @@ export class TaskGateway implements Gateway {
           ' steps as (insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)' +
           ' select ?, s.name, s.ord - 1, c.repo_id, ?, 0, 0, 0, 0 from claimed c cross join unnest(?::text[]) with ordinality as s(name, ord))' +
           (run ? `, run as (${run.sql} and exists (select 1 from claimed))` : '') +
-          ' select * from claimed',
+          ` select c.*, ${stored.secrets} as secrets__, ${stored.variables} as variables__ from claimed c`,
         [
           taskId, now, now, jobId, jobId,
           taskId, input.logFilename(taskId), input.runnerId, input.taskStatus, now, input.tokenHash, input.requestKey, now, now,
@@ -255,7 +264,9 @@ export class TaskGateway implements Gateway {
           ...(run ? run.bindings : []),
         ],
       );
-      return rows.length === 1 ? toJob(rows[0]) : undefined;
+      if (rows.length !== 1) return undefined;
+      const { secrets__, variables__, ...job } = rows[0]!;
+      return { job: toJob(job)!, stored: secretsAndVariablesFromJson(secrets__, variables__) };
     }
     const nextTaskId = "(select max(coalesce((select seq from sqlite_sequence where name = 'action_task'), 0), coalesce((select max(id) from action_task), 0)) + 1)";
     const rows = await nativeRows(
@@ -289,7 +300,7 @@ export class TaskGateway implements Gateway {
       input.stepNames.map((name, index) => ({ task_id: job.task_id, name, index, repo_id: job.repo_id, status: input.stepStatus, log_index: 0, log_length: 0, started: 0, stopped: 0 })),
     );
     if (input.run) await nativeUpdate(this.k, this.dialect, 'action_run', input.run.fields, { id: input.run.id });
-    return job;
+    return { job };
   }
 
 }

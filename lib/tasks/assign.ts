@@ -171,7 +171,7 @@ async function claimTask(
   // the run's status after a claim is known before it (lib/emitter.ts): the claim's statement writes it
   const runChange = firstOfRun ? runChangeOnClaim(run, now) : null;
   const token = generateToken();
-  const job = await new TaskGateway(trx, deps.dialect).claim({
+  const claimed = await new TaskGateway(trx, deps.dialect).claim({
     jobId: candidate.id,
     taskId: candidate.taskId,
     now,
@@ -184,13 +184,14 @@ async function claimTask(
     logFilename: (taskId) => logFilename(repoFullName(run), taskId),
     run: runChange ? { id: run.id, fields: runChange.fields } : undefined,
   });
-  if (!job) return undefined;
+  if (!claimed) return undefined;
+  const { job, stored } = claimed;
   if (job.run_id !== run.id) throw new ActionsError('internal', `pick task: job ${job.id} moved to run ${job.run_id}`);
   if (runChange) announceRunStatus(outbox, run, runChange);
   const taskId = job.task_id;
   outbox.add({ type: 'job', payload: { id: job.id, run_id: job.run_id, repo_id: job.repo_id, status: 'running', task_id: taskId } });
   outbox.add({ type: 'task', payload: { id: taskId, job_id: job.id, runner_id: runner.id, status: 'running' } });
-  return buildAssignedTask(trx, deps, run, job, taskId, token, readJobPayload(job.workflow_payload));
+  return buildAssignedTask(trx, deps, { run, job, taskId, token, payload: readJobPayload(job.workflow_payload), stored });
 }
 
 function repoFullName(run: RunRow): string {
@@ -212,7 +213,7 @@ async function reissue(trx: Executor, deps: Deps, tasks: TaskRow[]): Promise<Ass
     if (!job || !run) throw new ActionsError('internal', `recover tasks failed: job ${task.job_id} of task ${task.id} not found`);
     const token = generateToken();
     await tasksGw.update(task.id, { token_hash: hashToken(token) });
-    out.push(await buildAssignedTask(trx, deps, run, { ...job, attempt: task.attempt, task_id: task.id }, task.id, token));
+    out.push(await buildAssignedTask(trx, deps, { run, job: { ...job, attempt: task.attempt, task_id: task.id }, taskId: task.id, token }));
   }
   return out;
 }

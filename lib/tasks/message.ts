@@ -3,10 +3,7 @@
 // route turns it into the protobuf Task.
 import type { Deps } from '../deps.js';
 import type { Executor } from '../../models/base.js';
-import type { RunRow } from '../../models/runs.js';
-import type { JobRow } from '../../models/jobs.js';
-import { buildTaskPayload } from '../task-payload.js';
-import type { JobPayload } from '../job-payload.js';
+import { buildTaskPayload, type TaskPayloadInput } from '../task-payload.js';
 import { buildNeeds, type TaskNeedData } from './needs.js';
 
 export interface AssignedTask {
@@ -20,24 +17,16 @@ export interface AssignedTask {
   needs: Record<string, TaskNeedData>;
 }
 
-export async function buildAssignedTask(
-  k: Executor,
-  deps: Deps,
-  run: RunRow,
-  job: JobRow,
-  taskId: number,
-  token: string,
-  parsed?: JobPayload,
-): Promise<AssignedTask> {
-  const payload = await buildTaskPayload(k, deps, { run, job, taskId, token, payload: parsed });
-  const needs = await buildNeeds(k, deps.dialect, job);
+export async function buildAssignedTask(k: Executor, deps: Deps, input: TaskPayloadInput): Promise<AssignedTask> {
+  const { context, secrets, vars } = await buildTaskPayload(k, deps, input);
+  const needs = await buildNeeds(k, deps.dialect, input.job);
   return {
-    id: taskId,
-    jobId: job.id,
-    workflowPayload: job.workflow_payload,
-    context: payload.context,
-    secrets: payload.secrets,
-    vars: payload.vars,
+    id: input.taskId,
+    jobId: input.job.id,
+    workflowPayload: input.job.workflow_payload,
+    context,
+    secrets,
+    vars,
     needs,
   };
 }

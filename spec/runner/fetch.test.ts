@@ -154,6 +154,35 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     expect(await runStatus()).to.equal(2);
   });
 
+  it('a claimed task carries the secrets and variables of its run: repository over owner over instance, none of other scopes', async () => {
+    const r = nextRepo();
+    const owner = 700 + r;
+    const service = env.server.plugin.service;
+    await service.secrets.set({}, 'everywhere', 'instance secret');
+    await service.secrets.set({}, 'shared_secret', 'instance');
+    await service.secrets.set({ ownerId: owner }, 'shared_secret', 'owner');
+    await service.secrets.set({ repoId: r }, 'shared_secret', 'repository');
+    await service.secrets.set({ ownerId: owner + 1 }, 'foreign_secret', 'no');
+    await service.variables.set({ ownerId: owner }, 'org_var', 'owner variable');
+    await service.variables.set({ ownerId: owner }, 'shared_var', 'owner');
+    await service.variables.set({ repoId: r }, 'shared_var', 'repository');
+    await service.variables.set({ repoId: r + 1000 }, 'foreign_var', 'no');
+    await insertRun(env.knex, env.dialect, { repoId: r, ownerId: owner, jobs: [{ job_id: 'j' }] });
+    const c = await env.runner({ scope: { repoId: r } });
+    const [task] = (await c.fetchTask()).tasks;
+    const token = (task!.context as { token: string }).token;
+    expect(task!.secrets).to.deep.equal({
+      EVERYWHERE: 'instance secret',
+      SHARED_SECRET: 'repository',
+      GITHUB_TOKEN: token,
+      GITEA_TOKEN: token,
+      FORGEJO_TOKEN: token,
+    });
+    expect(task!.vars).to.deep.equal({ ORG_VAR: 'owner variable', SHARED_VAR: 'repository' });
+    await service.secrets.delete({}, 'everywhere');
+    await service.secrets.delete({}, 'shared_secret');
+  });
+
   it('a runner sees the jobs of its scope only: repository, owner, instance', async () => {
     const r1 = nextRepo();
     const r2 = nextRepo();
