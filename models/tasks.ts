@@ -239,35 +239,41 @@ export class TaskGateway implements Gateway {
    * which would otherwise be a round trip of their own.
    */
   async claim(input: ClaimInput): Promise<ClaimedJob | undefined> {
+    return this.dialect === 'pg' ? this.claimInOneStatement(input) : this.claimStepByStep(input);
+  }
+
+  private async claimInOneStatement(input: ClaimInput): Promise<ClaimedJob | undefined> {
     const { jobId, now } = input;
-    if (this.dialect === 'pg') {
-      if (input.taskId === undefined) throw new Error('claim: PostgreSQL needs the task id the candidate query allocated');
-      const taskId = input.taskId;
-      const run = input.run ? updateSql('action_run', input.run.fields, { id: input.run.id }) : undefined;
-      const stored = pgSecretsAndVariablesJson('c.owner_id', 'c.repo_id');
-      const rows = await nativeRows(
-        this.k,
-        this.dialect,
-        'with claimed as (update action_run_job set task_id = ?, status = 6, attempt = attempt + 1, started = ?, updated = ?' +
-          ' where id = ? and status = 5 and task_id = 0 and id in (select id from action_run_job where id = ? for update skip locked) returning *),' +
-          ' task as (insert into action_task (id, log_filename, job_id, attempt, runner_id, status, started, stopped, repo_id, owner_id, commit_sha,' +
-          ' is_fork_pull_request, token_hash, runner_request_key, created, updated)' +
-          ' select ?, ?, c.id, c.attempt, ?, ?, ?, 0, c.repo_id, c.owner_id, c.commit_sha, c.is_fork_pull_request, ?, ?, ?, ? from claimed c),' +
-          ' steps as (insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)' +
-          ' select ?, s.name, s.ord - 1, c.repo_id, ?, 0, 0, 0, 0 from claimed c cross join unnest(?::text[]) with ordinality as s(name, ord))' +
-          (run ? `, run as (${run.sql} and exists (select 1 from claimed))` : '') +
-          ` select c.*, ${stored.secrets} as secrets__, ${stored.variables} as variables__ from claimed c`,
-        [
-          taskId, now, now, jobId, jobId,
-          taskId, input.logFilename(taskId), input.runnerId, input.taskStatus, now, input.tokenHash, input.requestKey, now, now,
-          taskId, input.stepStatus, input.stepNames,
-          ...(run ? run.bindings : []),
-        ],
-      );
-      if (rows.length !== 1) return undefined;
-      const { secrets__, variables__, ...job } = rows[0]!;
-      return { job: toJob(job)!, stored: secretsAndVariablesFromJson(secrets__, variables__) };
-    }
+    if (input.taskId === undefined) throw new Error('claim: PostgreSQL needs the task id the candidate query allocated');
+    const taskId = input.taskId;
+    const run = input.run ? updateSql('action_run', input.run.fields, { id: input.run.id }) : undefined;
+    const stored = pgSecretsAndVariablesJson('c.owner_id', 'c.repo_id');
+    const rows = await nativeRows(
+      this.k,
+      this.dialect,
+      'with claimed as (update action_run_job set task_id = ?, status = 6, attempt = attempt + 1, started = ?, updated = ?' +
+        ' where id = ? and status = 5 and task_id = 0 and id in (select id from action_run_job where id = ? for update skip locked) returning *),' +
+        ' task as (insert into action_task (id, log_filename, job_id, attempt, runner_id, status, started, stopped, repo_id, owner_id, commit_sha,' +
+        ' is_fork_pull_request, token_hash, runner_request_key, created, updated)' +
+        ' select ?, ?, c.id, c.attempt, ?, ?, ?, 0, c.repo_id, c.owner_id, c.commit_sha, c.is_fork_pull_request, ?, ?, ?, ? from claimed c),' +
+        ' steps as (insert into action_task_step (task_id, name, "index", repo_id, status, log_index, log_length, started, stopped)' +
+        ' select ?, s.name, s.ord - 1, c.repo_id, ?, 0, 0, 0, 0 from claimed c cross join unnest(?::text[]) with ordinality as s(name, ord))' +
+        (run ? `, run as (${run.sql} and exists (select 1 from claimed))` : '') +
+        ` select c.*, ${stored.secrets} as secrets__, ${stored.variables} as variables__ from claimed c`,
+      [
+        taskId, now, now, jobId, jobId,
+        taskId, input.logFilename(taskId), input.runnerId, input.taskStatus, now, input.tokenHash, input.requestKey, now, now,
+        taskId, input.stepStatus, input.stepNames,
+        ...(run ? run.bindings : []),
+      ],
+    );
+    if (rows.length !== 1) return undefined;
+    const { secrets__, variables__, ...job } = rows[0]!;
+    return { job: toJob(job)!, stored: secretsAndVariablesFromJson(secrets__, variables__) };
+  }
+
+  private async claimStepByStep(input: ClaimInput): Promise<ClaimedJob | undefined> {
+    const { jobId, now } = input;
     const nextTaskId = "(select max(coalesce((select seq from sqlite_sequence where name = 'action_task'), 0), coalesce((select max(id) from action_task), 0)) + 1)";
     const rows = await nativeRows(
       this.k,
