@@ -67,12 +67,12 @@ export class RunnerGateway implements Gateway {
     const keyed = requestKey !== null;
     const sql =
       'select r.*, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__' +
-      (keyed ? ', (select count(*) from (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ? limit 1) x) as key_used__' : '') +
+      (keyed ? ', exists (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ?) as key_used__' : '') +
       ' from action_runner r where r.uuid = ? and r.deleted = 0 limit 1';
     const row = await nativeFirst(this.k, this.dialect, sql, keyed ? [requestKey, uuid] : [uuid]);
     if (!row) return undefined;
     const { tasks_version__: v, key_used__: used, ...rest } = row;
-    return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: Number(used ?? 0) > 0 };
+    return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: bool(used) };
   }
 
   async insert(runner: NewRunner): Promise<RunnerRow> {
