@@ -34,7 +34,6 @@ export async function lockRun(k: Executor, deps: Pick<Deps, 'dialect'>, runId: n
   return (await nativeFirst(k, deps.dialect, `select id from action_run where id = ?${lock}`, [runId])) !== undefined;
 }
 
-
 const failedish = new Set<number>([Status.failure, Status.cancelled, Status.skipped]);
 
 /**

@@ -57,6 +57,9 @@ export interface Candidate {
   run: RunRow;
 }
 
+/** whether a task of runner `?` holds request key `?` */
+const REQUEST_KEY_USED = 'exists (select 1 from action_task t where t.runner_id = ? and t.runner_request_key = ?)';
+
 export interface ClaimInput {
   jobId: number;
   /** PostgreSQL: the id the candidate query allocated for the task (Candidate.taskId) */
@@ -169,7 +172,7 @@ export class TaskGateway implements Gateway {
     const lock = this.dialect === 'pg' ? ' for update of r skip locked' : '';
     // whether a task already holds the request key, read in the same statement (see CandidatePage.keyUsed)
     const key = opts.requestKey;
-    const keyUsed = key ? ', exists (select 1 from action_task t where t.runner_id = ? and t.runner_request_key = ?) as key_used__' : '';
+    const keyUsed = key ? `, ${REQUEST_KEY_USED} as key_used__` : '';
     // from the job what choosing and claiming need (the claim returns its whole row); on PostgreSQL the
     // id of the task each row may become, so that the claim is one statement (an unused id is a gap)
     const page = `select j.id as job_id__, j.updated as job_updated__, j.workflow_payload as job_payload__${keyUsed}, r.* ${sql} order by j.updated, j.id limit ?${lock}`;
@@ -193,7 +196,7 @@ export class TaskGateway implements Gateway {
 
   /** whether a task of the runner holds the request key */
   async requestKeyUsed(runnerId: number, key: string): Promise<boolean> {
-    return (await nativeRows(this.k, this.dialect, 'select 1 as x from action_task where runner_id = ? and runner_request_key = ? limit 1', [runnerId, key])).length > 0;
+    return bool((await nativeFirst(this.k, this.dialect, `select ${REQUEST_KEY_USED} as used`, [runnerId, key]))?.used);
   }
 
   /** whether any job is claimable by `labels` in the scope, locked or not: a short locked page may have skipped some */

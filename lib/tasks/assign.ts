@@ -76,14 +76,21 @@ export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput):
   const result = await deps.knex.transaction(async (trx) => {
     const tasksGw = new TaskGateway(trx, deps.dialect);
     // the same tasks with new tokens (the old ones stop working); a key seen used never claims more
-    const replay = async () => ({ tasks: await reissue(trx, deps, await tasksGw.byRequestKey(runner.id, input.requestKey!)), contended: false, replayed: true });
+    const replay = async (earlier?: TaskRow[]) => ({
+      tasks: await reissue(trx, deps, earlier ?? (await tasksGw.byRequestKey(runner.id, input.requestKey!))),
+      contended: false,
+      replayed: true,
+    });
     if (input.requestKey !== null) {
       // calls with the same key (a retry racing the original) run one after the other, on any instance;
       // whether the one before committed tasks is asked by the next statement, under this lock
       await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
       if (replaying) return replay();
       // an ephemeral runner's one-task rule below would hide the task a retry must get back
-      if (runner.ephemeral && (await tasksGw.requestKeyUsed(runner.id, input.requestKey))) return replay();
+      if (runner.ephemeral) {
+        const earlier = await tasksGw.byRequestKey(runner.id, input.requestKey);
+        if (earlier.length > 0) return replay(earlier);
+      }
     }
     if (runner.ephemeral) {
       // one task in an ephemeral runner's life: the runner row lock orders its concurrent fetches
