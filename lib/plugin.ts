@@ -18,6 +18,7 @@ import { createHooks, type Hooks } from './hooks.js';
 import { createService, type Service } from './service.js';
 import { createJobs, type JobScheduler, type Jobs } from '../jobs/index.js';
 import { refreshSchedules } from './schedules/index.js';
+import { closeSqliteReader } from '../models/sqlite-reader.js';
 
 export interface ActionsPlugin extends Router {
   /** resolves when migrations ran and maintenance jobs are scheduled; rejects with the cause otherwise */
@@ -129,6 +130,7 @@ export function actionsPlugin(options?: ActionsPluginOptions): ActionsPlugin {
   router.close = async () => {
     await ready.catch(() => {});
     await scheduler?.stop();
+    if (db) closeSqliteReader(db.knex);
     if (db?.owned) await db.knex.destroy();
   };
   return router;

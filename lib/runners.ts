@@ -200,7 +200,7 @@ function unregistered(): Unauthenticated {
   return new Unauthenticated('unregistered runner');
 }
 
-function checkCredentials(runner: RunnerRow | undefined, token: string): RunnerRow {
+function checkCredentials<R extends Pick<RunnerRow, 'token_hash'>>(runner: R | undefined, token: string): R {
   // the hash comparison runs even for an unknown uuid, so timing does not tell the two apart
   const ok = tokenMatches(token, runner?.token_hash ?? '0'.repeat(64));
   if (!runner || !ok || token === '') throw unregistered();
@@ -208,10 +208,10 @@ function checkCredentials(runner: RunnerRow | undefined, token: string): RunnerR
 }
 
 /** writes last_online / last_active when they are due; concurrent instances write once between them */
-async function touch(deps: Deps, runner: RunnerRow, active: boolean): Promise<void> {
+async function touch(deps: Deps, runner: Pick<RunnerRow, 'id' | 'last_online'> & Partial<Pick<RunnerRow, 'last_active'>>, active: boolean): Promise<void> {
   const now = nowMs(deps);
   const online = now - runner.last_online >= ONLINE_WRITE_INTERVAL;
-  const act = active && now - runner.last_active >= ACTIVE_WRITE_INTERVAL;
+  const act = active && now - (runner.last_active ?? 0) >= ACTIVE_WRITE_INTERVAL;
   if (!online && !act) return;
   try {
     await new RunnerGateway(deps.knex, deps.dialect).touch(runner.id, now, {
@@ -233,20 +233,24 @@ export async function authenticateRunner(deps: Deps, uuid: string, token: string
 }
 
 export interface PollAuth {
-  runner: RunnerRow;
+  runnerId: number;
   /** the tasks version of the runner's own scope (0 when the row does not exist yet) */
   version: number;
-  /** whether a task already carries the call's request key */
-  keyUsed: boolean;
 }
 
 /** authenticates a FetchTask call and reads what an idle poll needs, in one query */
-export async function authenticatePoll(deps: Deps, uuid: string, token: string, requestKey: string | null): Promise<PollAuth> {
+export async function authenticatePoll(deps: Deps, uuid: string, token: string): Promise<PollAuth> {
   if (uuid === '') throw unregistered();
-  const found = await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid, requestKey);
-  const runner = checkCredentials(found?.runner, token);
-  await touch(deps, runner, false);
-  return { runner, version: found!.version, keyUsed: found!.keyUsed };
+  const found = checkCredentials(await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid), token);
+  await touch(deps, found, false);
+  return { runnerId: found.id, version: found.version };
+}
+
+/** the whole runner of an authenticated poll that has work to look at (deleted since the poll's read: unauthenticated) */
+export async function pollingRunner(deps: Deps, auth: PollAuth): Promise<RunnerRow> {
+  const runner = await new RunnerGateway(deps.knex, deps.dialect).get(auth.runnerId);
+  if (!runner) throw unregistered();
+  return runner;
 }
 
 // ---- listing and deletion --------------------------------------------------

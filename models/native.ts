@@ -15,6 +15,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../lib/db.js';
 import type { Executor } from './base.js';
+import { readerFirst, sqliteReader } from './sqlite-reader.js';
 
 interface SqliteStatement {
   reader: boolean;
@@ -99,9 +100,13 @@ async function onConnection<T>(k: Executor, use: (conn: unknown) => Promise<T>):
   }
 }
 
-export async function nativeQuery<T = Record<string, unknown>>(k: Executor, dialect: Dialect, sql: string, bindings: unknown[]): Promise<NativeResult<T>> {
+function announce(k: Executor, sql: string, bindings: unknown[]): void {
   // the same notification knex gives for its own statements, so query counters see these too
   (k.client as { emit(event: string, obj: unknown): void }).emit('query', { sql, bindings, native: true });
+}
+
+export async function nativeQuery<T = Record<string, unknown>>(k: Executor, dialect: Dialect, sql: string, bindings: unknown[]): Promise<NativeResult<T>> {
+  announce(k, sql, bindings);
   return onConnection(k, async (conn) => {
     if (dialect === 'pg') {
       const res = await pgQuery(conn as PgConnection, k, sql, bindings);
@@ -115,6 +120,18 @@ export async function nativeQuery<T = Record<string, unknown>>(k: Executor, dial
     }
     return { rows: [], changes: stmt.run(...values).changes };
   });
+}
+
+/**
+ * The first row of a read that needs only committed state (the runner poll):
+ * on SQLite through the side reader when there is one (models/sqlite-reader.ts),
+ * elsewhere as nativeFirst.
+ */
+export async function committedFirst<T = Record<string, unknown>>(k: Executor, dialect: Dialect, sql: string, bindings: unknown[]): Promise<T | undefined> {
+  const reader = dialect === 'sqlite' ? sqliteReader(k) : null;
+  if (!reader) return nativeFirst<T>(k, dialect, sql, bindings);
+  announce(k, sql, bindings);
+  return readerFirst<T>(reader, sql, bindings.map(sqliteValue));
 }
 
 export async function nativeRows<T = Record<string, unknown>>(k: Executor, dialect: Dialect, sql: string, bindings: unknown[]): Promise<T[]> {

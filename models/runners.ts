@@ -2,7 +2,7 @@
 // every lookup here, like Forgejo's soft-delete tag.
 import type { Dialect } from '../lib/db.js';
 import { bool, jsonArray, type Executor, type Gateway } from './base.js';
-import { nativeFirst } from './native.js';
+import { committedFirst, nativeFirst } from './native.js';
 
 export interface RunnerRow {
   id: number;
@@ -20,6 +20,11 @@ export interface RunnerRow {
   deleted: number;
   created: number;
   updated: number;
+}
+
+/** the columns of a runner an idle poll reads, and the tasks version of its scope (0 when there is none yet) */
+export interface PollRow extends Pick<RunnerRow, 'id' | 'token_hash' | 'last_online'> {
+  version: number;
 }
 
 export type NewRunner = Omit<RunnerRow, 'id' | 'deleted' | 'last_online' | 'last_active'>;
@@ -50,7 +55,8 @@ export class RunnerGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async get(id: number): Promise<RunnerRow | undefined> {
-    return toRunner(await this.k('action_runner').where({ id, deleted: 0 }).first());
+    // also the second read of a poll with work to look at
+    return toRunner(await nativeFirst(this.k, this.dialect, 'select * from action_runner where id = ? and deleted = 0', [id]));
   }
 
   async byUuid(uuid: string): Promise<RunnerRow | undefined> {
@@ -59,20 +65,21 @@ export class RunnerGateway implements Gateway {
   }
 
   /**
-   * The runner, the tasks version of its own scope, and whether a task already
-   * carries the request key, in one read: an idle poll costs exactly this query.
+   * What an idle poll needs, in one read: the runner's credentials and the
+   * tasks version of its own scope. Only these columns, because building the
+   * whole row is most of what the read costs; a poll with work to look at
+   * reads the runner again (get).
    */
-  async forPoll(uuid: string, requestKey: string | null): Promise<{ runner: RunnerRow; version: number; keyUsed: boolean } | undefined> {
-    // the hot path of every poll: through the driver, a prepared (named) statement on PostgreSQL
-    const keyed = requestKey !== null;
-    const sql =
-      'select r.*, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as tasks_version__' +
-      (keyed ? ', exists (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ?) as key_used__' : '') +
-      ' from action_runner r where r.uuid = ? and r.deleted = 0 limit 1';
-    const row = await nativeFirst(this.k, this.dialect, sql, keyed ? [requestKey, uuid] : [uuid]);
-    if (!row) return undefined;
-    const { tasks_version__: v, key_used__: used, ...rest } = row;
-    return { runner: toRunner(rest)!, version: Number(v ?? 0), keyUsed: bool(used) };
+  async forPoll(uuid: string): Promise<PollRow | undefined> {
+    const row = await committedFirst<PollRow & { version: number | null }>(
+      this.k,
+      this.dialect,
+      'select r.id, r.token_hash, r.last_online, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as version' +
+        ' from action_runner r where r.uuid = ? and r.deleted = 0',
+      [uuid],
+    );
+    // Number(): a host's own pg client may hand int8 columns back as strings
+    return row && { id: row.id, token_hash: row.token_hash, last_online: Number(row.last_online), version: Number(row.version ?? 0) };
   }
 
   async insert(runner: NewRunner): Promise<RunnerRow> {

@@ -17,7 +17,7 @@ import { JobGateway } from '../../models/jobs.js';
 import { TaskGateway, type Candidate, type TaskRow } from '../../models/tasks.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
 import type { RunnerRow } from '../../models/runners.js';
-import type { PollAuth } from '../runners.js';
+import { pollingRunner, type PollAuth } from '../runners.js';
 import { logFilename } from '../logs/format.js';
 import { parseWorkflowPayload, stepNamesOf } from './steps.js';
 import { readJobPayload } from '../job-facts.js';
@@ -58,16 +58,16 @@ async function flush(deps: Deps, outbox: Outbox): Promise<void> {
 
 export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput): Promise<FetchResult> {
   checkFetchInput(input);
-  const { runner } = auth;
-  // a retry of a call that assigned tasks: answered by the transaction below, whatever the version
-  const replaying = input.requestKey !== null && auth.keyUsed;
+  // Idle: the runner has seen the current version. A retry of a call that assigned tasks never
+  // gets here: that call passed this check, so it carried an older version than the current one,
+  // the retry carries the same, and versions only grow. The transaction below finds its tasks.
+  if (auth.version !== 0 && input.tasksVersion === auth.version) return { tasks: [], tasksVersion: auth.version };
+  const runner = await pollingRunner(deps, auth);
   let latest = auth.version;
-  if (!replaying) {
-    if (latest === 0) {
-      // first poll of this scope: create its row, and never answer 0
-      await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
-      latest = 1;
-    }
+  if (latest === 0) {
+    // first poll of this scope: create its row, and never answer 0
+    await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
+    latest = 1;
     if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
   }
 
@@ -85,7 +85,6 @@ export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput):
       // calls with the same key (a retry racing the original) run one after the other, on any instance;
       // whether the one before committed tasks is asked by the next statement, under this lock
       await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
-      if (replaying) return replay();
       // an ephemeral runner's one-task rule below would hide the task a retry must get back
       if (runner.ephemeral) {
         const earlier = await tasksGw.byRequestKey(runner.id, input.requestKey);

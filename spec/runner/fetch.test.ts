@@ -138,6 +138,26 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     });
   }
 
+  if (kind === 'sqlite') {
+    it('an idle poll is answered while a transaction holds the one SQLite connection, from what is committed', async () => {
+      const r = nextRepo();
+      const c = await env.runner({ scope: { repoId: r } });
+      const known = (await c.fetchTask()).tasksVersion;
+      // a push in the middle of creating its run: the plugin's only pooled connection is taken
+      const push = await env.knex.transaction();
+      try {
+        await insertRun(push, env.dialect, { repoId: r, jobs: [{ job_id: 'uncommitted' }] });
+        const idle = await c.fetchTask();
+        expect(idle.tasks).to.have.length(0);
+        expect(idle.tasksVersion).to.equal(known);
+      } finally {
+        await push.commit();
+      }
+      const got = await c.fetchTask();
+      expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal(['uncommitted']);
+    });
+  }
+
   it('a claim in a run that has already failed leaves it failed; in a waiting run it starts the run', async () => {
     const r = nextRepo();
     const c = await env.runner({ scope: { repoId: r } });
