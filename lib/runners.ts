@@ -5,7 +5,8 @@ import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import { ActionsError, InvalidArgument, NotFound, Unauthenticated } from './errors.js';
 import { generateRegistrationToken, generateToken, hashToken, newUuid, tokenMatches } from './tokens.js';
-import { RunnerGateway, type RunnerRow, type RunnerScope } from '../models/runners.js';
+import { RunnerGateway, type PollingRunner, type PollRow, type RunnerRow, type RunnerScope } from '../models/runners.js';
+import { jsonArray } from '../models/base.js';
 import { RunnerTokenGateway } from '../models/runner-tokens.js';
 import { truncateName } from './tasks/steps.js';
 
@@ -232,25 +233,17 @@ export async function authenticateRunner(deps: Deps, uuid: string, token: string
   return runner;
 }
 
-export interface PollAuth {
-  runnerId: number;
-  /** the tasks version of the runner's own scope (0 when the row does not exist yet) */
-  version: number;
-}
-
 /** authenticates a FetchTask call and reads what an idle poll needs, in one query */
-export async function authenticatePoll(deps: Deps, uuid: string, token: string): Promise<PollAuth> {
+export async function authenticatePoll(deps: Deps, uuid: string, token: string): Promise<PollRow> {
   if (uuid === '') throw unregistered();
-  const found = checkCredentials(await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid), token);
-  await touch(deps, found, false);
-  return { runnerId: found.id, version: found.version };
+  const poll = checkCredentials(await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid), token);
+  await touch(deps, poll, false);
+  return poll;
 }
 
-/** the whole runner of an authenticated poll that has work to look at (deleted since the poll's read: unauthenticated) */
-export async function pollingRunner(deps: Deps, auth: PollAuth): Promise<RunnerRow> {
-  const runner = await new RunnerGateway(deps.knex, deps.dialect).get(auth.runnerId);
-  if (!runner) throw unregistered();
-  return runner;
+/** the runner of a poll that has work to look at */
+export function pollingRunner(poll: PollRow): PollingRunner {
+  return { id: poll.id, owner_id: poll.owner_id, repo_id: poll.repo_id, ephemeral: poll.ephemeral, labels: jsonArray(poll.labelsJson) };
 }
 
 // ---- listing and deletion --------------------------------------------------

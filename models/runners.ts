@@ -22,8 +22,16 @@ export interface RunnerRow {
   updated: number;
 }
 
-/** the columns of a runner an idle poll reads, and the tasks version of its scope (0 when there is none yet) */
-export interface PollRow extends Pick<RunnerRow, 'id' | 'token_hash' | 'last_online'> {
+/** a runner as FetchTask uses it: a claim needs no more of it than this */
+export type PollingRunner = Pick<RunnerRow, 'id' | 'owner_id' | 'repo_id' | 'ephemeral' | 'labels'>;
+
+/**
+ * What a poll reads of a runner: its credentials, the tasks version of its own
+ * scope (0 when there is none yet), and what a claim needs, the labels still
+ * as stored (JSON text), parsed only when there is work to look at.
+ */
+export interface PollRow extends Pick<RunnerRow, 'id' | 'token_hash' | 'last_online' | 'owner_id' | 'repo_id' | 'ephemeral'> {
+  labelsJson: string;
   version: number;
 }
 
@@ -55,8 +63,7 @@ export class RunnerGateway implements Gateway {
   constructor(readonly k: Executor, readonly dialect: Dialect) {}
 
   async get(id: number): Promise<RunnerRow | undefined> {
-    // also the second read of a poll with work to look at
-    return toRunner(await nativeFirst(this.k, this.dialect, 'select * from action_runner where id = ? and deleted = 0', [id]));
+    return toRunner(await this.k('action_runner').where({ id, deleted: 0 }).first());
   }
 
   async byUuid(uuid: string): Promise<RunnerRow | undefined> {
@@ -65,21 +72,30 @@ export class RunnerGateway implements Gateway {
   }
 
   /**
-   * What an idle poll needs, in one read: the runner's credentials and the
-   * tasks version of its own scope. Only these columns, because building the
-   * whole row is most of what the read costs; a poll with work to look at
-   * reads the runner again (get).
+   * The one read of a poll. Only the columns it needs: building the whole row
+   * was most of what the read cost on SQLite.
    */
   async forPoll(uuid: string): Promise<PollRow | undefined> {
-    const row = await committedFirst<PollRow & { version: number | null }>(
+    const row = await committedFirst<Record<string, unknown>>(
       this.k,
       this.dialect,
-      'select r.id, r.token_hash, r.last_online, (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as version' +
+      'select r.id, r.token_hash, r.last_online, r.owner_id, r.repo_id, r.ephemeral, r.labels,' +
+        ' (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as version' +
         ' from action_runner r where r.uuid = ? and r.deleted = 0',
       [uuid],
     );
+    if (!row) return undefined;
     // Number(): a host's own pg client may hand int8 columns back as strings
-    return row && { id: row.id, token_hash: row.token_hash, last_online: Number(row.last_online), version: Number(row.version ?? 0) };
+    return {
+      id: Number(row.id),
+      token_hash: row.token_hash as string,
+      last_online: Number(row.last_online),
+      owner_id: Number(row.owner_id),
+      repo_id: Number(row.repo_id),
+      ephemeral: bool(row.ephemeral),
+      labelsJson: row.labels as string,
+      version: Number(row.version ?? 0),
+    };
   }
 
   async insert(runner: NewRunner): Promise<RunnerRow> {

@@ -16,8 +16,8 @@ import { RunGateway, type RunRow } from '../../models/runs.js';
 import { JobGateway } from '../../models/jobs.js';
 import { TaskGateway, type Candidate, type TaskRow } from '../../models/tasks.js';
 import { bumpScopeVersion } from '../../models/tasks-version.js';
-import type { RunnerRow } from '../../models/runners.js';
-import { pollingRunner, type PollAuth } from '../runners.js';
+import type { PollingRunner, PollRow } from '../../models/runners.js';
+import { pollingRunner } from '../runners.js';
 import { logFilename } from '../logs/format.js';
 import { parseWorkflowPayload, stepNamesOf } from './steps.js';
 import { readJobPayload } from '../job-facts.js';
@@ -48,7 +48,7 @@ export function checkFetchInput(input: FetchInput): void {
   }
 }
 
-function rowsRunnerScope(runner: RunnerRow): { ownerId: number; repoId: number } {
+function rowsRunnerScope(runner: PollingRunner): { ownerId: number; repoId: number } {
   return { ownerId: runner.owner_id, repoId: runner.repo_id };
 }
 
@@ -56,14 +56,14 @@ async function flush(deps: Deps, outbox: Outbox): Promise<void> {
   await outbox.flush(deps.events, (e) => deps.logger.warn({ err: e }, 'event listener failed'));
 }
 
-export async function fetchTasks(deps: Deps, auth: PollAuth, input: FetchInput): Promise<FetchResult> {
+export async function fetchTasks(deps: Deps, poll: PollRow, input: FetchInput): Promise<FetchResult> {
   checkFetchInput(input);
   // Idle: the runner has seen the current version. A retry of a call that assigned tasks never
   // gets here: that call passed this check, so it carried an older version than the current one,
   // the retry carries the same, and versions only grow. The transaction below finds its tasks.
-  if (auth.version !== 0 && input.tasksVersion === auth.version) return { tasks: [], tasksVersion: auth.version };
-  const runner = await pollingRunner(deps, auth);
-  let latest = auth.version;
+  if (poll.version !== 0 && input.tasksVersion === poll.version) return { tasks: [], tasksVersion: poll.version };
+  const runner = pollingRunner(poll);
+  let latest = poll.version;
   if (latest === 0) {
     // first poll of this scope: create its row, and never answer 0
     await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
@@ -113,7 +113,7 @@ async function pick(
   trx: Executor,
   deps: Deps,
   outbox: Outbox,
-  runner: RunnerRow,
+  runner: PollingRunner,
   capacity: number,
   requestKey: string | null,
 ): Promise<{ tasks: AssignedTask[]; contended: boolean; keyUsed?: boolean }> {
@@ -165,7 +165,7 @@ async function claimTask(
   trx: Executor,
   deps: Deps,
   outbox: Outbox,
-  runner: RunnerRow,
+  runner: PollingRunner,
   run: RunRow,
   candidate: Candidate,
   requestKey: string | null,
