@@ -29,7 +29,7 @@ try {
   const t0 = performance.now();
   for (let i = 0; i < JOBS; i++) {
     let t = performance.now();
-    const auth = await authenticatePoll(deps, runner.uuid, token);
+    const auth = await authenticatePoll(deps, runner.uuid, token, `k${i}`);
     tick('auth-poll', t);
     t = performance.now();
     const res = await fetchTasks(deps, auth, { tasksVersion: 0, capacity: 1, requestKey: `k${i}` });

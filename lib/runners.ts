@@ -234,9 +234,9 @@ export async function authenticateRunner(deps: Deps, uuid: string, token: string
 }
 
 /** authenticates a FetchTask call and reads what an idle poll needs, in one query */
-export async function authenticatePoll(deps: Deps, uuid: string, token: string): Promise<PollRow> {
+export async function authenticatePoll(deps: Deps, uuid: string, token: string, requestKey: string | null): Promise<PollRow> {
   if (uuid === '') throw unregistered();
-  const poll = checkCredentials(await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid), token);
+  const poll = checkCredentials(await new RunnerGateway(deps.knex, deps.dialect).forPoll(uuid, requestKey), token);
   await touch(deps, poll, false);
   return poll;
 }

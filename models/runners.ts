@@ -27,12 +27,14 @@ export type PollingRunner = Pick<RunnerRow, 'id' | 'owner_id' | 'repo_id' | 'eph
 
 /**
  * What a poll reads of a runner: its credentials, the tasks version of its own
- * scope (0 when there is none yet), and what a claim needs, the labels still
- * as stored (JSON text), parsed only when there is work to look at.
+ * scope (0 when there is none yet), whether a task already carries the call's
+ * request key, and what a claim needs, the labels still as stored (JSON text),
+ * parsed only when there is work to look at.
  */
 export interface PollRow extends Pick<RunnerRow, 'id' | 'token_hash' | 'last_online' | 'owner_id' | 'repo_id' | 'ephemeral'> {
   labelsJson: string;
   version: number;
+  keyUsed: boolean;
 }
 
 export type NewRunner = Omit<RunnerRow, 'id' | 'deleted' | 'last_online' | 'last_active'>;
@@ -75,14 +77,16 @@ export class RunnerGateway implements Gateway {
    * The one read of a poll. Only the columns it needs: building the whole row
    * was most of what the read cost on SQLite.
    */
-  async forPoll(uuid: string): Promise<PollRow | undefined> {
+  async forPoll(uuid: string, requestKey: string | null): Promise<PollRow | undefined> {
+    const keyed = requestKey !== null;
     const row = await committedFirst<Record<string, unknown>>(
       this.k,
       this.dialect,
       'select r.id, r.token_hash, r.last_online, r.owner_id, r.repo_id, r.ephemeral, r.labels,' +
         ' (select v.version from action_tasks_version v where v.owner_id = r.owner_id and v.repo_id = r.repo_id) as version' +
+        (keyed ? ', exists (select 1 from action_task t where t.runner_id = r.id and t.runner_request_key = ?) as key_used' : '') +
         ' from action_runner r where r.uuid = ? and r.deleted = 0',
-      [uuid],
+      keyed ? [requestKey, uuid] : [uuid],
     );
     if (!row) return undefined;
     // Number(): a host's own pg client may hand int8 columns back as strings
@@ -95,6 +99,7 @@ export class RunnerGateway implements Gateway {
       ephemeral: bool(row.ephemeral),
       labelsJson: row.labels as string,
       version: Number(row.version ?? 0),
+      keyUsed: bool(row.key_used),
     };
   }
 

@@ -58,18 +58,18 @@ async function flush(deps: Deps, outbox: Outbox): Promise<void> {
 
 export async function fetchTasks(deps: Deps, poll: PollRow, input: FetchInput): Promise<FetchResult> {
   checkFetchInput(input);
-  // Idle: the runner has seen the current version. A retry of a call that assigned tasks never
-  // gets here: that call passed this check, so it carried an older version than the current one,
-  // the retry carries the same, and versions only grow. The transaction below finds its tasks.
-  if (poll.version !== 0 && input.tasksVersion === poll.version) return { tasks: [], tasksVersion: poll.version };
-  const runner = pollingRunner(poll);
+  // a retry of a call that assigned tasks: answered by the transaction below, whatever the version
+  const replaying = input.requestKey !== null && poll.keyUsed;
   let latest = poll.version;
-  if (latest === 0) {
-    // first poll of this scope: create its row, and never answer 0
-    await bumpScopeVersion(deps.knex, deps.dialect, runner.owner_id, runner.repo_id, nowMs(deps));
-    latest = 1;
+  if (!replaying) {
+    if (latest === 0) {
+      // first poll of this scope: create its row, and never answer 0
+      await bumpScopeVersion(deps.knex, deps.dialect, poll.owner_id, poll.repo_id, nowMs(deps));
+      latest = 1;
+    }
     if (input.tasksVersion === latest) return { tasks: [], tasksVersion: latest };
   }
+  const runner = pollingRunner(poll);
 
   const capacity = runner.ephemeral ? 1 : Math.min(Math.max(input.capacity ?? 1, 1), MAX_TASKS_PER_FETCH);
   const outbox = new Outbox();
@@ -85,6 +85,7 @@ export async function fetchTasks(deps: Deps, poll: PollRow, input: FetchInput): 
       // calls with the same key (a retry racing the original) run one after the other, on any instance;
       // whether the one before committed tasks is asked by the next statement, under this lock
       await advisoryXactLock(trx, deps.dialect, `forge-actions:fetch:${runner.id}:${input.requestKey}`);
+      if (replaying) return replay();
       // an ephemeral runner's one-task rule below would hide the task a retry must get back
       if (runner.ephemeral) {
         const earlier = await tasksGw.byRequestKey(runner.id, input.requestKey);

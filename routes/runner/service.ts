@@ -57,7 +57,7 @@ export function runnerRoutes(deps: Deps) {
         mapErrors(log, 'FetchTask', async () => {
           const { uuid, token } = credentials(ctx);
           const key = ctx.requestHeader.get('x-runner-request-key') || null;
-          const auth = await authenticatePoll(deps, uuid, token);
+          const auth = await authenticatePoll(deps, uuid, token, key);
           const result = await fetchTasks(deps, auth, {
             tasksVersion: toNumber(req.tasksVersion, 'tasks_version'),
             capacity: req.taskCapacity === undefined ? undefined : toNumber(req.taskCapacity, 'task_capacity'),

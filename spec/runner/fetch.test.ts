@@ -278,6 +278,20 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
     expect(next.tasks).to.have.length(1);
   });
 
+  it('a retry with the key of a call that assigned tasks gets them back whatever version it carries, the current one included', async () => {
+    const r = nextRepo();
+    const c = await env.runner({ scope: { repoId: r } });
+    await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'a' }] });
+    const lost = await c.fetchTask({ dropResponse: true });
+    expect(lost.response.task).to.not.equal(undefined);
+    // a runner whose version happens to equal the current one (its server's database was restored, say)
+    c.tasksVersion = lost.response.tasksVersion;
+    const retry = await c.fetchTask();
+    expect(retry.requestKey).to.equal(lost.requestKey);
+    expect(retry.tasks.map((t) => t.id)).to.deep.equal([lost.response.task!.id]);
+    expect(retry.tasksVersion).to.equal(0n);
+  });
+
   it('request keys are scoped to their runner, and calls without a key never replay', async () => {
     const r = nextRepo();
     const a = await env.runner({ scope: { repoId: r } });

@@ -72,13 +72,19 @@ forEachDatabase('runner protocol: Ping, Register, Declare, authentication', (kin
     expect(JSON.parse(row.labels)).to.deep.equal(['docker:docker://node:20', 'b']);
   });
 
-  it('every call but Register and Ping needs the right uuid and token', async () => {
+  it('every call but Register and Ping needs the right uuid and token, also a token that has just been accepted', async () => {
     const c = await env.runner();
+    const other = await env.runner();
+    // both tokens accepted once: the instance now knows their digests
+    await c.fetchTask();
+    await other.fetchTask();
     const cases: Array<{ uuid: string; token: string }> = [
       { uuid: '', token: '' },
       { uuid: c.creds.uuid, token: '' },
       { uuid: c.creds.uuid, token: 'f'.repeat(40) },
       { uuid: '00000000-0000-4000-8000-000000000000', token: c.creds.token },
+      { uuid: other.creds.uuid, token: c.creds.token },
+      { uuid: c.creds.uuid, token: other.creds.token },
     ];
     for (const creds of cases) {
       const bad = new RunnerClient(env.baseUrl, creds);
