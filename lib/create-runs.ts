@@ -7,7 +7,7 @@ import type { Deps } from './deps.js';
 import { nowMs } from './deps.js';
 import type { Executor } from '../models/base.js';
 import { advisoryXactLock } from '../models/base.js';
-import { ConcurrencyType, RunGateway, toRun, type RunRow } from '../models/runs.js';
+import { ConcurrencyType, RunGateway, type RunRow } from '../models/runs.js';
 import { ScheduleGateway } from '../models/schedules.js';
 import type { Repository } from './types.js';
 import type { ForgeEvent } from './forge-event.js';
@@ -179,7 +179,7 @@ export async function createRunRow(deps: Deps, ctx: RunContext, wf: WorkflowToRu
     if (deliveryKey) {
       // a redelivered event: serialise on the key so two instances agree on who creates the run
       await advisoryXactLock(trx, deps.dialect, `delivery:${ctx.repo.id}:${deliveryKey}:${wf.workflowId}`);
-      const existing = toRun(await trx('action_run').where({ repo_id: ctx.repo.id, delivery_key: deliveryKey, workflow_id: wf.workflowId }).first());
+      const existing = await runs.byDelivery(ctx.repo.id, deliveryKey, wf.workflowId);
       if (existing) return { row: existing, created: false };
     }
     if (concurrency.type === ConcurrencyType.cancelInProgress && concurrency.group) {

@@ -1,7 +1,7 @@
 // Gateway for action_run_job (claiming lives in the task assignment gateway).
 import type { Dialect } from '../lib/db.js';
 import { bool, jsonArray, type Executor, type Gateway } from './base.js';
-import { nativeFirst, nativeRows, nativeUpdate } from './native.js';
+import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
 
 export interface JobRow {
   id: number;
@@ -88,7 +88,10 @@ export class JobGateway implements Gateway {
 
   /** inserts without reading the rows back (run creation needs none of them) */
   async insertAll(jobs: NewJob[]): Promise<void> {
-    if (jobs.length > 0) await this.k('action_run_job').insert(jobs.map(toColumns));
+    if (jobs.length === 0) return;
+    // every row has the same columns (insertSql needs that): the planned jobs of one run
+    const { sql, bindings } = insertSql('action_run_job', jobs.map(toColumns));
+    await nativeRows(this.k, this.dialect, sql, bindings);
   }
 
   /** a conditional update: `where` guards against a concurrent change; returns the rows changed */

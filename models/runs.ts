@@ -1,7 +1,7 @@
 // Gateway for action_run and the per-repository run counter.
 import type { Dialect } from '../lib/db.js';
 import { bool, type Executor, type Gateway } from './base.js';
-import { nativeFirst, nativeUpdate } from './native.js';
+import { insertSql, nativeFirst, nativeRows, nativeUpdate } from './native.js';
 
 export interface RunRow {
   id: number;
@@ -64,21 +64,36 @@ export class RunGateway implements Gateway {
 
   /** next per-repository run number, allocated inside the caller's transaction */
   async nextRunNumber(repoId: number): Promise<number> {
-    const updated = await this.k('action_run_index').where({ repo_id: repoId }).increment('max_index', 1).returning('max_index');
-    if (updated.length > 0) return Number((updated[0] as { max_index: number }).max_index);
-    const inserted = await this.k('action_run_index')
-      .insert({ repo_id: repoId, max_index: 1 })
-      .onConflict('repo_id')
-      .merge({ max_index: this.k.raw('action_run_index.max_index + 1') })
-      .returning('max_index');
-    return Number((inserted[0] as { max_index: number }).max_index);
+    // the statements of run creation go through the driver (models/native.ts): a push creates a run per workflow
+    const [updated] = await nativeRows<{ max_index: number }>(
+      this.k,
+      this.dialect,
+      'update action_run_index set max_index = max_index + 1 where repo_id = ? returning max_index',
+      [repoId],
+    );
+    if (updated) return Number(updated.max_index);
+    const [inserted] = await nativeRows<{ max_index: number }>(
+      this.k,
+      this.dialect,
+      'insert into action_run_index (repo_id, max_index) values (?, 1) on conflict (repo_id) do update set max_index = action_run_index.max_index + 1 returning max_index',
+      [repoId],
+    );
+    return Number(inserted!.max_index);
   }
 
   async insert(run: NewRun): Promise<RunRow> {
     const fields = { ...run, version: 0, done_notified: false };
     // only the id comes back: the rest is what was written (the payload need not travel twice)
-    const [row] = await this.k('action_run').insert(fields).returning('id');
-    return { ...fields, id: Number((row as { id: number }).id), run_number: run.run_number!, delivery_key: run.delivery_key ?? null } as RunRow;
+    const { sql, bindings } = insertSql('action_run', fields, 'returning id');
+    const [row] = await nativeRows<{ id: number }>(this.k, this.dialect, sql, bindings);
+    return { ...fields, id: Number(row!.id), run_number: run.run_number!, delivery_key: run.delivery_key ?? null } as RunRow;
+  }
+
+  /** the run a delivery already created for a workflow (a redelivered event) */
+  async byDelivery(repoId: number, deliveryKey: string, workflowId: string): Promise<RunRow | undefined> {
+    return toRun(
+      await nativeFirst(this.k, this.dialect, 'select * from action_run where repo_id = ? and delivery_key = ? and workflow_id = ?', [repoId, deliveryKey, workflowId]),
+    );
   }
 
   async update(id: number, fields: Partial<RunRow>): Promise<number> {

@@ -23,14 +23,16 @@ export async function bumpScopeVersion(k: Executor, dialect: Dialect, ownerId: n
  * (insert, unblock, rerun, approval), so runners of every scope that can see
  * the job poll for real again.
  */
-export async function bumpTasksVersion(k: Executor, _dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
+export async function bumpTasksVersion(k: Executor, dialect: Dialect, ownerId: number, repoId: number, now = Date.now()): Promise<void> {
   // one statement for the three rows, always in the same order (instance, owner, repo) so concurrent bumps cannot deadlock
-  const scopes = [{ owner_id: 0, repo_id: 0 }];
-  if (ownerId > 0) scopes.push({ owner_id: ownerId, repo_id: 0 });
-  if (repoId > 0) scopes.push({ owner_id: 0, repo_id: repoId });
-  await k('action_tasks_version')
-    .insert(scopes.map((s) => ({ ...s, version: 1, created: now, updated: now })))
-    .onConflict(['owner_id', 'repo_id'])
-    .merge({ version: k.raw('action_tasks_version.version + 1'), updated: now });
+  const scopes: Array<[number, number]> = [[0, 0]];
+  if (ownerId > 0) scopes.push([ownerId, 0]);
+  if (repoId > 0) scopes.push([0, repoId]);
+  await nativeRows(
+    k,
+    dialect,
+    `insert into action_tasks_version (owner_id, repo_id, version, created, updated) values ${scopes.map(() => '(?, ?, 1, ?, ?)').join(', ')}` +
+      ' on conflict (owner_id, repo_id) do update set version = action_tasks_version.version + 1, updated = excluded.updated',
+    scopes.flatMap(([owner, repo]) => [owner, repo, now, now]),
+  );
 }
-
