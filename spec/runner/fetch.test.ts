@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { expect } from 'chai';
+import type { Knex } from 'knex';
 import { FetchTaskRequestSchema, FetchTaskResponseSchema } from '../../proto/gen/runner/v1/messages_pb.js';
 import { forEachDatabase } from '../support/databases.js';
 import { insertRun } from '../support/fixtures.js';
@@ -17,6 +18,21 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
   const nextRepo = () => ++repo;
   before(async () => (env = await startEnv(kind)));
   after(async () => env.close());
+
+  /** while `hold` keeps another transaction open, a poll gets no task and the version it sent; after its commit, the job `job` */
+  async function pollWhileHeld(c: RunnerClient, known: bigint, hold: (trx: Knex.Transaction) => Promise<unknown>, job: string): Promise<void> {
+    const other = await env.knex.transaction();
+    try {
+      await hold(other);
+      const polled = await c.fetchTask();
+      expect(polled.tasks).to.have.length(0);
+      expect(polled.tasksVersion).to.equal(known);
+    } finally {
+      await other.commit();
+    }
+    const got = await c.fetchTask();
+    expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal([job]);
+  }
 
   it('an idle poll with the current version reads once and writes nothing', async () => {
     const r = nextRepo();
@@ -124,17 +140,7 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
       const known = (await c.fetchTask()).tasksVersion;
       const { run } = await insertRun(env.knex, env.dialect, { repoId: r, jobs: [{ job_id: 'held' }] });
       // another instance in the middle of changing the run (an emitter pass, a claim)
-      const other = await env.knex.transaction();
-      try {
-        await other.raw('select id from action_run where id = ? for update', [run.id]);
-        const raced = await c.fetchTask();
-        expect(raced.tasks).to.have.length(0);
-        expect(raced.tasksVersion).to.equal(known);
-      } finally {
-        await other.commit();
-      }
-      const got = await c.fetchTask();
-      expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal(['held']);
+      await pollWhileHeld(c, known, (other) => other.raw('select id from action_run where id = ? for update', [run.id]), 'held');
     });
   }
 
@@ -144,17 +150,7 @@ forEachDatabase('runner protocol: FetchTask', (kind) => {
       const c = await env.runner({ scope: { repoId: r } });
       const known = (await c.fetchTask()).tasksVersion;
       // a push in the middle of creating its run: the plugin's only pooled connection is taken
-      const push = await env.knex.transaction();
-      try {
-        await insertRun(push, env.dialect, { repoId: r, jobs: [{ job_id: 'uncommitted' }] });
-        const idle = await c.fetchTask();
-        expect(idle.tasks).to.have.length(0);
-        expect(idle.tasksVersion).to.equal(known);
-      } finally {
-        await push.commit();
-      }
-      const got = await c.fetchTask();
-      expect(got.tasks.map((t) => (t.context as { job: string }).job)).to.deep.equal(['uncommitted']);
+      await pollWhileHeld(c, known, (push) => insertRun(push, env.dialect, { repoId: r, jobs: [{ job_id: 'uncommitted' }] }), 'uncommitted');
     });
   }
 
