@@ -34,7 +34,8 @@ export function forUpdate(qb: Knex.QueryBuilder, dialect: Dialect): void {
 /** A transaction-scoped advisory lock on PostgreSQL (a no-op on SQLite, where writers are serialised). */
 export async function advisoryXactLock(k: Executor, dialect: Dialect, key: string): Promise<void> {
   if (dialect !== 'pg') return;
-  await k.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+  // through the driver: every claim with a request key takes one
+  await nativeRows(k, dialect, 'select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
 }
 
 /** a row of a table scoped like Forgejo's secrets and variables: instance (0/0), owner (N/0) or repository (0/N) */
