@@ -12,8 +12,12 @@
 // Used only with better-sqlite3 on a file in WAL mode; otherwise (an
 // in-memory database, the sqlite3 client, another journal mode, where a
 // synchronous reader could wait on a writer) the caller reads through the pool.
-import Sqlite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Sqlite from 'better-sqlite3';
 import type { Knex } from 'knex';
+
+// loaded on first use, as knex loads its client: a PostgreSQL deployment never loads the SQLite addon
+const requireModule = createRequire(import.meta.url);
 
 interface Reader {
   db: Sqlite.Database;
@@ -34,7 +38,8 @@ function databaseFile(k: Knex): string | null {
 function open(k: Knex): Reader | null {
   const filename = databaseFile(k);
   if (filename === null) return null;
-  const db = new Sqlite(filename, { fileMustExist: true });
+  const Database = requireModule('better-sqlite3') as typeof Sqlite;
+  const db = new Database(filename, { fileMustExist: true });
   try {
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') {
       db.close();
