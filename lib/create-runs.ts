@@ -117,12 +117,9 @@ function githubContextForPlanning(ctx: RunContext, workflowId: string, triggerEv
 
 /** Cancels the pending jobs of earlier runs in the same concurrency group (cancel-in-progress). */
 async function cancelPreviousInGroup(k: Executor, deps: Deps, outbox: Outbox, repoId: number, group: string): Promise<void> {
-  const candidates = (await k('action_run as r')
-    .where('r.repo_id', repoId)
-    .andWhere('r.concurrency_group', group)
-    .whereExists((q) => q.select(k.raw('1')).from('action_run_job as j').whereRaw('j.run_id = r.id').whereIn('j.status', pendingStatuses))
-    .select('r.id')) as Array<{ id: number }>;
-  for (const { id } of candidates) {
+  // every push asks this (a push's runs cancel the earlier ones of their ref and workflow by default)
+  const candidates = await new RunGateway(k, deps.dialect).inGroupWithPendingJobs(repoId, group, pendingStatuses);
+  for (const id of candidates) {
     // as a user's cancel does; the superseded run's commit statuses say so too
     await killRun(k, deps, outbox, id, Status.cancelled);
     queueCommitStatuses(deps, outbox, id);

@@ -89,6 +89,18 @@ export class RunGateway implements Gateway {
     return { ...fields, id: Number(row!.id), run_number: run.run_number!, delivery_key: run.delivery_key ?? null } as RunRow;
   }
 
+  /** ids of the repository's runs in a concurrency group that still have a job in one of `statuses` */
+  async inGroupWithPendingJobs(repoId: number, group: string, statuses: number[]): Promise<number[]> {
+    const rows = await nativeRows<{ id: number }>(
+      this.k,
+      this.dialect,
+      'select r.id from action_run r where r.repo_id = ? and r.concurrency_group = ?' +
+        ` and exists (select 1 from action_run_job j where j.run_id = r.id and j.status in (${statuses.map(() => '?').join(', ')}))`,
+      [repoId, group, ...statuses],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
   /** the run a delivery already created for a workflow (a redelivered event) */
   async byDelivery(repoId: number, deliveryKey: string, workflowId: string): Promise<RunRow | undefined> {
     return toRun(
