@@ -64,21 +64,14 @@ export class RunGateway implements Gateway {
 
   /** next per-repository run number, allocated inside the caller's transaction */
   async nextRunNumber(repoId: number): Promise<number> {
-    // the statements of run creation go through the driver (models/native.ts): a push creates a run per workflow
-    const [updated] = await nativeRows<{ max_index: number }>(
-      this.k,
-      this.dialect,
-      'update action_run_index set max_index = max_index + 1 where repo_id = ? returning max_index',
-      [repoId],
-    );
-    if (updated) return Number(updated.max_index);
-    const [inserted] = await nativeRows<{ max_index: number }>(
+    // one upsert for the first run of a repository and every later one; through the driver (models/native.ts): a push creates a run per workflow
+    const [row] = await nativeRows<{ max_index: number }>(
       this.k,
       this.dialect,
       'insert into action_run_index (repo_id, max_index) values (?, 1) on conflict (repo_id) do update set max_index = action_run_index.max_index + 1 returning max_index',
       [repoId],
     );
-    return Number(inserted!.max_index);
+    return Number(row!.max_index);
   }
 
   async insert(run: NewRun): Promise<RunRow> {

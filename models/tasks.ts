@@ -311,5 +311,4 @@ export class TaskGateway implements Gateway {
     if (input.run) await nativeUpdate(this.k, this.dialect, 'action_run', input.run.fields, { id: input.run.id });
     return { job };
   }
-
 }
